@@ -1,0 +1,64 @@
+"""make_dataloaders: the right splits, shuffling only for training, and the batch size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.feedback import expect
+
+BATCH_SIZE = 250  # not the default 64, so that an ignored batch_size shows
+
+
+def loaders(grading_run) -> dict:
+    return grading_run.shared("dataloaders", batch_size=BATCH_SIZE)
+
+
+@pytest.mark.check("loaders_splits")
+def check_loaders_splits(grading_run):
+    observed = loaders(grading_run)
+    train, test = observed["train"]["labels"], observed["test"]["labels"]
+    swapped = " (the splits look swapped)" if (len(train), len(test)) == (10_000, 60_000) else ""
+    expect(len(train) == 60_000 and len(test) == 10_000,
+           f"the training loader yielded {len(train):,} items and the test loader {len(test):,}{swapped}",
+           "60,000 training items and 10,000 test items",
+           "build the training set with MNIST(root, train=True) and the test set with train=False, and iterate all of it")
+    want_train = np.bincount(grading_run.mnist.train_labels, minlength=10)
+    expect(np.array_equal(np.bincount(train, minlength=10), want_train),
+           f"the training loader's labels count {np.bincount(train, minlength=10).tolist()} per class",
+           f"{want_train.tolist()}, the training split's", "each image must keep its own label")
+    expect(np.array_equal(np.sort(test), np.sort(grading_run.worker_test_labels.astype(np.int64))),
+           "the test loader's labels are not the test split's", "the labels of MNIST(root, train=False)",
+           "wrap the test split's .data and .targets in the test MNISTDataset")
+
+
+@pytest.mark.check("loaders_order")
+def check_loaders_order(grading_run):
+    observed = loaders(grading_run)
+    test, train = observed["test"]["labels"], observed["train"]["labels"]
+    want = grading_run.worker_test_labels.astype(np.int64)
+    expect(len(test) == len(want) and np.array_equal(test, want),
+           "the test loader yields the test items in another order" if len(test) == len(want)
+           else f"the test loader yielded {len(test):,} items", "the test items in the order of the files",
+           "do not shuffle the test loader: DataLoader(test_set, batch_size=..., shuffle=False)")
+    in_file_order = np.array_equal(train, grading_run.mnist.train_labels[: len(train)].astype(np.int64))
+    expect(not in_file_order, "the training loader yields the items in the order of the files",
+           "a shuffled order", "pass shuffle=True to the training DataLoader")
+    first_pass = train[:BATCH_SIZE]
+    second_pass = observed["train"]["second_pass_first_labels"]
+    expect(not np.array_equal(first_pass, second_pass),
+           "the training loader yields the same order in every epoch", "a new order every epoch",
+           "let the DataLoader shuffle (shuffle=True) instead of permuting the data once")
+
+
+@pytest.mark.check("loaders_batch_size")
+def check_loaders_batch_size(grading_run):
+    observed = loaders(grading_run)
+    for name, total in (("training", 60_000), ("test", 10_000)):
+        sizes = observed["train" if name == "training" else "test"]["batch_sizes"]
+        full, rest = divmod(int(sizes.sum()), BATCH_SIZE)
+        want = [BATCH_SIZE] * full + ([rest] if rest else [])
+        expect(sizes.tolist() == want,
+               f"with batch_size={BATCH_SIZE}, the {name} loader's batches held {sorted(set(sizes.tolist()))} items",
+               f"batches of {BATCH_SIZE} (the last may be smaller)",
+               "pass batch_size=batch_size to both DataLoaders instead of a constant")

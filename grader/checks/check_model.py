@@ -1,0 +1,91 @@
+"""MLP: output shape and dtype, batch independence, input size, non-linearity, logits, parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.checks.strategies import image_batches
+from grader.feedback import expect, kind_of, max_difference
+
+TOLERANCE = 1e-4
+
+
+@pytest.mark.check("mlp_output")
+@given(image_batches())
+def check_mlp_output(session, inputs):
+    out = session.call("mlp_outputs", inputs=inputs)
+    batch = len(inputs)
+    expect(out["kind"] == "tensor", f"MLP()(x) returned {kind_of(out)} for x of shape [{batch}, 1, 28, 28]",
+           "a tensor", "forward must return the last layer's output tensor")
+    expect(out["shape"] == [batch, 10], f"MLP()(x) returned {kind_of(out)} for x of shape [{batch}, 1, 28, 28]",
+           f"shape [{batch}, 10]",
+           "flatten per sample with x.flatten(1) or x.view(x.size(0), -1) (not view(-1), squeeze() or a fixed "
+           "batch size) and end with nn.Linear(..., 10)")
+    expect(out["dtype"] == "float32", f"MLP()(x) returned {kind_of(out)}", "float32 logits",
+           "keep the default float32 layers; do not call .double()")
+
+
+@pytest.mark.check("mlp_batch_independence")
+@given(image_batches(st.integers(2, 12)))
+def check_mlp_batch_independence(session, inputs):
+    observed = session.call("mlp_per_sample", inputs=inputs)
+    batch = observed["batch"]["values"]
+    for index, single in enumerate(observed["single"]):
+        difference = max_difference(batch[index], single["values"].reshape(batch[index].shape))
+        expect(difference < TOLERANCE,
+               f"in eval mode, sample {index} of a batch of {len(inputs)} gets logits that differ by {difference:.3g} "
+               "from the same sample run alone", "each sample's output depends on that sample alone",
+               "a reshape mixes samples: flatten with x.flatten(1) / x.view(x.size(0), -1), and do not "
+               "normalize across the batch")
+
+
+@pytest.mark.check("mlp_input_features")
+def check_mlp_input_features(grading_run):
+    structure = grading_run.observe("mlp_structure")
+    linears = structure["linears"]
+    expect(linears, "MLP() has no nn.Linear layer among its modules", "nn.Linear layers, the first with 784 inputs",
+           "assign the layers as attributes (or in an nn.Sequential) inside __init__")
+    expect(linears[0][0] == 28 * 28, f"the first nn.Linear takes {linears[0][0]} input features",
+           "784 (= 28 * 28) input features", "each flattened image has 1 * 28 * 28 = 784 values")
+    expect(linears[-1][1] == 10, f"the last nn.Linear gives {linears[-1][1]} outputs", "10 outputs, one per digit",
+           "end with nn.Linear(hidden, 10)")
+
+
+@pytest.mark.check("mlp_nonlinear")
+def check_mlp_nonlinear(grading_run):
+    rng = np.random.default_rng(7)
+    a, b = rng.random((2, 1, 28, 28), dtype=np.float32)
+    inputs = np.stack([a, b, a + b, np.zeros_like(a)])
+    out = grading_run.observe("mlp_outputs", inputs=inputs)["values"].reshape(4, -1)
+    deviation = max_difference(out[2], out[0] + out[1] - out[3])
+    expect(deviation > 1e-3, f"MLP()(a + b) == MLP()(a) + MLP()(b) - MLP()(0) to within {deviation:.2g}: the model is linear",
+           "a non-linear function of its input", "put an activation such as nn.ReLU() between the Linear layers")
+
+
+@pytest.mark.check("mlp_logits")
+def check_mlp_logits(grading_run):
+    inputs = np.random.default_rng(3).random((16, 1, 28, 28), dtype=np.float32)
+    out = grading_run.observe("mlp_outputs", inputs=inputs)["values"].reshape(16, -1)
+    probabilities = bool(np.all(out >= 0) and np.all(out <= 1) and np.allclose(out.sum(1), 1, atol=1e-4))
+    expect(not probabilities, "every output row lies in [0, 1] and sums to 1: the model returns probabilities",
+           "raw logits (any real numbers)",
+           "remove the final softmax: nn.CrossEntropyLoss applies log-softmax itself")
+
+
+@pytest.mark.check("mlp_parameters")
+def check_mlp_parameters(grading_run):
+    inputs = np.random.default_rng(5).random((8, 1, 28, 28), dtype=np.float32)
+    observed = grading_run.observe("mlp_registration", inputs=inputs)
+    expect(observed["parameters"] > 0, "MLP().parameters() is empty", "the weights of every layer",
+           "create the layers in __init__ as attributes (self.fc = nn.Linear(...)) or in nn.Sequential / nn.ModuleList, "
+           "after super().__init__()")
+    before, again, after = (observed[k]["values"] for k in ("before", "again", "after"))
+    expect(max_difference(before, again) == 0, "two eval-mode forward passes on the same batch differ",
+           "the same output each time", "layers created inside forward get new random weights at every call: "
+           "create them once in __init__ (and use nn.Dropout, not F.dropout without training=self.training)")
+    expect(max_difference(before, after) > 0, "an optimizer step on MLP().parameters() does not change the output",
+           "a step changes the weights the forward pass uses",
+           "layers kept in a plain Python list are not registered: use nn.ModuleList or nn.Sequential")

@@ -1,0 +1,85 @@
+"""``python -m grader SUBMISSION``: grade a submission folder and report the score.
+
+Exit status 0 when grading completed, whatever the score; 2, with a one-line reason on stderr,
+when the grader could not grade (bad arguments, no such folder, no data, a broken rubric).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from grader import data, isolation, processes, reference, submission
+from grader.data import MNIST, DataNotFound
+from grader.grading import Grading
+from grader.plugin import CHECKS, GradingPlugin
+from grader.report import Report, print_report, write_results
+from grader.rubric import DEFAULT, RubricError, load
+from grader.sandbox import Worker, WorkerBroken
+
+
+class CannotGrade(Exception):
+    """A reason the grader could not grade at all, in one line."""
+
+
+def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bool = True) -> Report:
+    """Grade ``folder`` and return the report; raise ``CannotGrade`` if there is nothing to grade."""
+    started = time.monotonic()
+    if not folder.is_dir():
+        raise CannotGrade(f"no such folder: {folder}")
+    try:
+        rubric = load(rubric_path)
+        mnist = MNIST.load(data_dir)
+    except (RubricError, DataNotFound) as error:
+        raise CannotGrade(str(error)) from None
+    processes.become_subreaper()  # whatever a worker leaves behind is ours to end
+    with tempfile.TemporaryDirectory(prefix="grader-") as scratch, ThreadPoolExecutor(1) as pool:
+        staged = data.stage(data_dir, Path(scratch) / "data")
+        references = pool.submit(reference.observations, staged, rubric.limits)
+        jail = isolation.jail(submission.copy(folder, Path(scratch) / "submission"), staged,
+                              hide=[data_dir, folder], isolate=isolate)
+        worker = Worker(jail)
+        try:
+            worker.start()
+            grading = Grading(rubric, worker, mnist, data.decoy_test_labels(), references)
+            plugin = GradingPlugin(grading, deadline=started + rubric.run_seconds)
+            code = pytest.main(
+                [str(CHECKS), "-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS),
+                 "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"],
+                plugins=[plugin],
+            )
+        except WorkerBroken as error:
+            raise CannotGrade(f"the worker process could not start: {error}") from None
+        finally:
+            worker.stop()
+            processes.kill_descendants()
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); is the rubric in step with grader/checks?")
+        references.result()  # a broken reference is the kit's fault: say so rather than grade against it
+    results = [plugin.results[check_id] for check_id in rubric.checks]
+    return Report(str(folder), results, submission.problems(folder), jail.protections, time.monotonic() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Grade an MNIST MLP submission.")
+    parser.add_argument("submission", type=Path, help="the folder holding dataset.py, model.py, training.py")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"), help="where MNIST/raw/ lives (default: data)")
+    parser.add_argument("--results", type=Path, help="write Gradescope's results.json here")
+    parser.add_argument("--rubric", type=Path, default=DEFAULT, help="the rubric TOML (default: grader/rubric.toml)")
+    parser.add_argument("--no-sandbox", action="store_true", help="run workers without bubblewrap (not for untrusted code)")
+    args = parser.parse_args(argv)
+    try:
+        report = grade(args.submission, args.data_dir, args.rubric, isolate=not args.no_sandbox)
+    except CannotGrade as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    if args.results:
+        write_results(report, args.results)
+    print_report(report)
+    return 0

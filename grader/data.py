@@ -1,0 +1,90 @@
+"""MNIST as the grader reads it: the raw IDX files of torchvision's layout, read with NumPy alone.
+
+The grading process never imports torch; it needs the test labels (to score predictions) and the
+training images (to check what a student's loaders yield), and stages a copy of the data for workers
+in which the test labels are replaced by decoys, so that student code never sees the real ones.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FILES = {
+    ("train", "images"): "train-images-idx3-ubyte",
+    ("train", "labels"): "train-labels-idx1-ubyte",
+    ("test", "images"): "t10k-images-idx3-ubyte",
+    ("test", "labels"): "t10k-labels-idx1-ubyte",
+}
+SIZES = {"train": 60_000, "test": 10_000}
+DECOY_SEED = 20261127
+
+
+class DataNotFound(FileNotFoundError):
+    """MNIST is not where the grader was told to look."""
+
+
+def raw_folder(root: Path) -> Path:
+    return Path(root) / "MNIST" / "raw"
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file (the MNIST format): a magic number giving dtype and rank, the sizes, the data."""
+    raw = bytearray(path.read_bytes())  # writable, so torch.as_tensor shares it without a warning
+    if len(raw) < 4 or raw[:3] != b"\0\0\x08":
+        raise DataNotFound(f"{path} is not an MNIST IDX file of unsigned bytes")
+    rank = raw[3]
+    shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=rank, offset=4))
+    data = np.frombuffer(raw, np.uint8, offset=4 + 4 * rank)
+    if data.size != int(np.prod(shape)):
+        raise DataNotFound(f"{path} is truncated: {data.size} bytes for shape {shape}")
+    return data.reshape(shape)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
+    path.write_bytes(header + np.ascontiguousarray(array, np.uint8).tobytes())
+
+
+@dataclass(frozen=True)
+class MNIST:
+    train_images: np.ndarray  # uint8 [60000, 28, 28]
+    train_labels: np.ndarray  # uint8 [60000]
+    test_images: np.ndarray   # uint8 [10000, 28, 28]
+    test_labels: np.ndarray   # uint8 [10000]
+
+    @classmethod
+    def load(cls, root: Path) -> MNIST:
+        folder = raw_folder(root)
+        missing = [name for name in FILES.values() if not (folder / name).is_file()]
+        if missing:
+            raise DataNotFound(
+                f"MNIST not found in {folder} (missing {', '.join(missing)}); "
+                "point --data-dir (make grade DATA_DIR=...) at the folder that holds MNIST/raw/"
+            )
+        arrays = {key: read_idx(folder / name) for key, name in FILES.items()}
+        for (split, kind), array in arrays.items():
+            if len(array) != SIZES[split]:
+                raise DataNotFound(f"{folder / FILES[split, kind]} holds {len(array)} items, not {SIZES[split]}")
+        return cls(arrays["train", "images"], arrays["train", "labels"],
+                   arrays["test", "images"], arrays["test", "labels"])
+
+
+def decoy_test_labels() -> np.ndarray:
+    """Test labels that look real but are not: what workers see in place of the true ones."""
+    return np.random.default_rng(DECOY_SEED).integers(0, 10, SIZES["test"]).astype(np.uint8)
+
+
+def stage(root: Path, into: Path) -> Path:
+    """A copy of MNIST for workers: the real images and training labels, decoy test labels."""
+    source, target = raw_folder(root), raw_folder(into)
+    target.mkdir(parents=True, exist_ok=True)
+    for key, name in FILES.items():
+        if key == ("test", "labels"):
+            write_idx(target / name, decoy_test_labels())
+        else:
+            shutil.copyfile(source / name, target / name)
+    return into

@@ -1,0 +1,111 @@
+"""The pytest plugin that turns check outcomes into points: fixtures for the checks, and a hook
+that records, for every check, its score and the message a student reads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from grader.feedback import CheckFailed, student_error_message
+from grader.grading import Grading
+from grader.sandbox import StudentError, WorkerBroken
+
+CHECKS = Path(__file__).with_name("checks")
+
+
+@dataclass
+class Result:
+    id: str
+    title: str
+    max_score: float
+    score: float
+    message: str
+    seconds: float
+    extra: dict | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score
+
+
+def check_id(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("check")
+    if marker is None:
+        raise pytest.UsageError(f"{item.nodeid} has no @pytest.mark.check(id)")
+    return marker.args[0]
+
+
+class GradingPlugin:
+    def __init__(self, grading: Grading, deadline: float) -> None:
+        self.grading = grading
+        self.deadline = deadline
+        self.results: dict[str, Result] = {}
+        self.extras: dict[str, dict] = {}
+        settings.register_profile(
+            "grading", max_examples=grading.rubric.max_examples, derandomize=True, database=None,
+            deadline=None, phases=[Phase.explicit, Phase.generate], print_blob=False,
+            suppress_health_check=list(HealthCheck),
+        )
+        settings.load_profile("grading")
+
+    @pytest.fixture(scope="session")
+    def grading_run(self) -> Grading:
+        return self.grading
+
+    @pytest.fixture
+    def session(self):
+        """A child of the worker for this check alone; hypothesis examples share it."""
+        with self.grading.session() as session:
+            yield session
+
+    @pytest.fixture
+    def record(self, request):
+        """Keep plain data from a check for the report (e.g. the accuracy run's curves)."""
+        return self.extras.setdefault(check_id(request.node), {})
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        found = {check_id(item) for item in items}
+        expected = set(self.grading.rubric.checks)
+        if found != expected:
+            raise pytest.UsageError(
+                f"the rubric and the checks disagree: no points for {sorted(found - expected)}, "
+                f"no check for {sorted(expected - found)}"
+            )
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if time.monotonic() > self.deadline:
+            raise CheckFailed(
+                "not graded: the whole grading run reached its time limit before this check",
+                f"all checks within {self.grading.rubric.run_seconds:g} s",
+                "earlier checks took very long; look at the ones that timed out",
+            )
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        yield
+        identifier = check_id(item)
+        check = self.grading.rubric.checks[identifier]
+        previous = self.results.get(identifier)
+        if call.when == "call" or (call.excinfo is not None and (previous is None or previous.passed)):
+            score, message = self._judge(call, check.points)
+            seconds = call.duration + (previous.seconds if previous else 0)
+            self.results[identifier] = Result(identifier, check.title, check.points, score, message,
+                                              seconds, self.extras.get(identifier))
+
+    @staticmethod
+    def _judge(call: pytest.CallInfo, points: float) -> tuple[float, str]:
+        if call.excinfo is None:
+            return points, ""
+        error = call.excinfo.value
+        if isinstance(error, CheckFailed):
+            return round(points * error.credit, 2), error.message()
+        if isinstance(error, StudentError):
+            return 0.0, student_error_message(error)
+        if isinstance(error, WorkerBroken):
+            return 0.0, f"Not graded: the worker process broke ({error}). Grade again; if it persists, tell your instructor."
+        return 0.0, (f"Not graded: the grader could not make sense of what your code returned "
+                     f"({type(error).__name__}: {error}). Compare your return values with the docstrings.")

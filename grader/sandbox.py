@@ -1,0 +1,225 @@
+"""The grading process's side of the workers: start a zygote in its jail, open one session per check,
+and make sure that whatever happens in a session ends with the session.
+
+A session is one forked child of the zygote. Its calls run observers on the submission; its output
+is captured (and cut short); its time is bounded; when it closes, the zygote kills the child and
+every process the child started. Nothing a session returns is trusted beyond plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from grader import wire
+from grader.isolation import KIT_ROOT, Jail
+
+MAX_RESPONSE = 256 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 60.0
+    memory_mb: int = 3072
+    output_chars: int = 2000
+
+
+class WorkerBroken(RuntimeError):
+    """The zygote could not be started or stopped answering."""
+
+
+class StudentError(Exception):
+    """Student code raised, crashed, hung, or broke the worker during an observer call.
+
+    ``error`` is the worker's description (type, message, where, traceback) when the code raised;
+    ``ended`` says how the process ended when it did not come back; ``output`` is what it printed.
+    """
+
+    def __init__(self, observer: str, *, error: dict | None = None, ended: str | None = None,
+                 output: str = "") -> None:
+        self.observer, self.error, self.ended, self.output = observer, error, ended, output
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        if self.error:
+            where = f" ({self.error['where']})" if self.error.get("where") else ""
+            return f"{self.error['type']}: {self.error['message']}{where}"
+        return f"the worker process {self.ended}"
+
+    @property
+    def is_stub(self) -> bool:
+        return bool(self.error) and self.error["type"] == "NotImplementedError"
+
+
+class Capture(threading.Thread):
+    """Drain a pipe, keeping the first ``limit`` characters and counting the rest."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        super().__init__(daemon=True)
+        self.fd, self.limit, self.head, self.total = fd, limit, bytearray(), 0
+        self.start()
+
+    def run(self) -> None:
+        with os.fdopen(self.fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(1 << 16):
+                self.total += len(chunk)
+                if len(self.head) < self.limit:
+                    self.head += chunk[: self.limit - len(self.head)]
+
+    def text(self) -> str:
+        self.join(timeout=2)
+        text = self.head.decode("utf-8", "replace")
+        if self.total > len(self.head):
+            text += f"\n... ({self.total - len(self.head):,} more bytes cut)"
+        return text
+
+
+class Worker:
+    """A zygote in its jail: imports torch and MNIST once, forks a child per session."""
+
+    def __init__(self, jail: Jail) -> None:
+        self.jail = jail
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen | None = None
+        self.ctrl: socket.socket | None = None
+
+    def start(self) -> Worker:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command = [*self.jail.prefix, sys.executable, "-m", "grader.worker.zygote",
+                   "--ctrl-fd", str(theirs.fileno()), "--data-root", str(self.jail.data_root)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env |= {"PYTHONPATH": str(KIT_ROOT), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+        self.process = subprocess.Popen(
+            command, pass_fds=[theirs.fileno()], cwd=KIT_ROOT, env=env, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        theirs.close()
+        self.ctrl = ours
+        self._receive(timeout=120)  # "ready": torch is imported, MNIST is loaded
+        return self
+
+    def _receive(self, timeout: float) -> dict:
+        self.ctrl.settimeout(timeout)
+        try:
+            message = self.ctrl.recv(1 << 16)
+        except OSError as error:
+            raise WorkerBroken(f"the worker did not answer: {error}") from None
+        if not message:
+            raise WorkerBroken("the worker process ended")
+        return json.loads(message)
+
+    def _request(self, request: dict, fds: list[int] = ()) -> dict:
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self.stop()
+                self.start()
+            socket.send_fds(self.ctrl, [json.dumps(request).encode()], list(fds))
+            return self._receive(timeout=30)
+
+    def session(self, observer_limits: Limits) -> Session:
+        return Session(self, observer_limits)
+
+    def spawn(self, fds: list[int], limits: Limits) -> int:
+        cpu = int(limits.seconds) + 5
+        return self._request({"op": "spawn", "submission": str(self.jail.submission),
+                              "data_root": str(self.jail.data_root),
+                              "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": cpu}}, fds)["pid"]
+
+    def reap(self, pid: int, expect_exit: bool) -> str | None:
+        try:
+            return self._request({"op": "reap", "pid": pid, "expect_exit": expect_exit})["ended"]
+        except (WorkerBroken, OSError):
+            self.stop()  # the zygote itself was taken down; the next session starts a new one
+            return "was killed together with the worker"
+
+    def stop(self) -> None:
+        if self.ctrl is not None:
+            self.ctrl.close()  # the zygote kills its children and exits when its socket closes
+            self.ctrl = None
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def __enter__(self) -> Worker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Session:
+    """One check's child process: calls run observers in it until it is closed or dies."""
+
+    def __init__(self, worker: Worker, limits: Limits) -> None:
+        self.worker, self.limits = worker, limits
+        ours, theirs = socket.socketpair()
+        read_end, write_end = os.pipe()
+        try:
+            self.pid = worker.spawn([theirs.fileno(), write_end], limits)
+        finally:
+            theirs.close()
+            os.close(write_end)
+        self.capture = Capture(read_end, limits.output_chars)
+        self.socket, self.reader = ours, ours.makefile("rb")
+        self.deadline = time.monotonic() + limits.seconds
+        self.failure: StudentError | None = None
+
+    def call(self, observer: str, **args: Any) -> Any:
+        if self.failure is not None:
+            raise self.failure
+        try:
+            self.socket.settimeout(max(0.01, self.deadline - time.monotonic()))
+            self.socket.sendall(wire.encode({"observe": observer, "args": args}))
+            line = self.reader.readline(MAX_RESPONSE)
+        except TimeoutError:
+            self._end(observer, expect_exit=False,
+                      ended=f"was stopped after {self.limits.seconds:g} s, the time limit of a check "
+                      "(an endless loop, or far too much work?)")
+        except OSError:
+            line = b""
+        if not line.endswith(b"\n"):
+            self._end(observer, expect_exit=True)
+        try:
+            response = wire.decode(line)
+        except wire.WireError as error:
+            self._end(observer, expect_exit=False, ended=f"sent an unreadable answer ({error})")
+        if not isinstance(response, dict) or ("ok" not in response and "error" not in response):
+            self._end(observer, expect_exit=False, ended="sent an answer of the wrong shape")
+        if "error" in response:
+            raise StudentError(observer, error=response["error"], output=self.output())
+        return response["ok"]
+
+    def output(self) -> str:
+        return self.capture.head.decode("utf-8", "replace")
+
+    def _end(self, observer: str, expect_exit: bool, ended: str | None = None) -> None:
+        status = self.close(expect_exit)
+        self.failure = StudentError(observer, ended=ended or status or "stopped answering",
+                                    output=self.capture.text())
+        raise self.failure
+
+    def close(self, expect_exit: bool = False) -> str | None:
+        """Kill the child and all it started; how it ended, if it ended by itself."""
+        if self.socket is None:
+            return None
+        self.reader.close()
+        self.socket.close()
+        self.socket = None
+        return self.worker.reap(self.pid, expect_exit)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,253 @@
+"""Observers: each runs one part of a submission on inputs the grader chose and returns plain data.
+
+An observer never decides pass or fail. It records what the student's code did (values, dtypes,
+shapes, which tensors reached the model unmoved, which gradients each optimizer step saw) so that
+the grading process can judge it, and can compare it with the same observer run on the reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from grader.worker import probes
+from grader.worker.student import StudentCode, describe, describe_error
+
+CPU = torch.device("cpu")
+OBSERVERS: dict[str, Callable[..., Any]] = {}
+
+
+@dataclass
+class Context:
+    """What an observer works with: the student's code, the data, and state kept between calls."""
+
+    student: StudentCode
+    data_root: Path
+    mnist: dict[str, np.ndarray]
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def attempt(self, function: Callable[[], Any]) -> dict:
+        """``{"value": ...}``, or ``{"error": ...}`` if student code raised: one bad item spoils no other."""
+        try:
+            return {"value": function()}
+        except Exception as error:
+            return {"error": describe_error(error, self.student.folder)}
+
+
+def observer(function: Callable[..., Any]) -> Callable[..., Any]:
+    OBSERVERS[function.__name__] = function
+    return function
+
+
+# -- dataset.py ---------------------------------------------------------------------------------
+
+
+@observer
+def dataset_items(ctx: Context, images: np.ndarray, labels: np.ndarray, one_hot: bool,
+                  as_tensor: bool) -> dict:
+    MNISTDataset = ctx.student.get("dataset", "MNISTDataset")
+    if as_tensor:
+        images, labels = torch.as_tensor(images), torch.as_tensor(labels)
+    dataset = MNISTDataset(images, labels, one_hot=one_hot) if one_hot else MNISTDataset(images, labels)
+    return {
+        "len": ctx.attempt(lambda: describe(len(dataset))),
+        "items": [ctx.attempt(lambda i=i: describe(dataset[i])) for i in range(len(labels))],
+    }
+
+
+@observer
+def dataset_batches(ctx: Context, images: np.ndarray, labels: np.ndarray, batch_size: int) -> list:
+    MNISTDataset = ctx.student.get("dataset", "MNISTDataset")
+    loader = DataLoader(MNISTDataset(images, labels), batch_size=batch_size)
+    return [describe(batch) for batch in loader]
+
+
+@observer
+def dataloaders(ctx: Context, batch_size: int) -> dict:
+    """Both loaders of ``make_dataloaders``: every label and batch size, in the order yielded."""
+    torch.manual_seed(0)
+    train, test = ctx.student.get("dataset", "make_dataloaders")(str(ctx.data_root), batch_size)
+    return {
+        "train": _walk(train) | {"second_pass_first_labels": _labels(next(iter(train))[1])},
+        "test": _walk(test),
+    }
+
+
+def _labels(targets) -> np.ndarray:
+    targets = torch.as_tensor(targets)
+    return (targets.reshape(len(targets), -1).argmax(1) if targets.dim() > 1 else targets).long().numpy()
+
+
+def _walk(loader) -> dict:
+    sizes, labels, first = [], [], None
+    for images, targets in loader:
+        if first is None:
+            first = {"images": describe(images) | {"values": None}, "targets": describe(targets) | {"values": None}}
+        sizes.append(len(targets))
+        labels.append(_labels(targets))
+    return {"type": type(loader).__name__, "batch_sizes": np.array(sizes, np.int64), "first_batch": first,
+            "labels": np.concatenate(labels) if labels else np.zeros(0, np.int64)}
+
+
+# -- model.py -----------------------------------------------------------------------------------
+
+
+def _model(ctx: Context, seed: int = 0) -> nn.Module:
+    if "model" not in ctx.state:
+        torch.manual_seed(seed)
+        ctx.state["model"] = ctx.student.get("model", "MLP")()
+    return ctx.state["model"]
+
+
+def _forward(model: nn.Module, inputs: np.ndarray) -> Any:
+    model.eval()
+    with torch.no_grad():
+        return model(torch.as_tensor(inputs))
+
+
+@observer
+def mlp_structure(ctx: Context) -> dict:
+    model = _model(ctx)
+    return {
+        "is_module": isinstance(model, nn.Module),
+        "linears": [[m.in_features, m.out_features] for m in model.modules() if isinstance(m, nn.Linear)],
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+    }
+
+
+@observer
+def mlp_outputs(ctx: Context, inputs: np.ndarray) -> dict:
+    return describe(_forward(_model(ctx), inputs))
+
+
+@observer
+def mlp_per_sample(ctx: Context, inputs: np.ndarray) -> dict:
+    model = _model(ctx)
+    return {
+        "batch": describe(_forward(model, inputs)),
+        "single": [describe(_forward(model, inputs[i : i + 1])) for i in range(len(inputs))],
+    }
+
+
+@observer
+def mlp_registration(ctx: Context, inputs: np.ndarray) -> dict:
+    """Are all the weights the forward pass uses registered, so that an optimizer can train them?"""
+    model = _model(ctx)
+    before = _forward(model, inputs)
+    again = _forward(model, inputs)
+    params = list(model.parameters())
+    if params:
+        model.train()
+        model(torch.as_tensor(inputs)).sum().backward()
+        torch.optim.SGD(params, lr=0.5).step()
+    after = _forward(model, inputs)
+    return {"before": describe(before), "again": describe(again), "after": describe(after),
+            "parameters": len(params)}
+
+
+# -- training.py --------------------------------------------------------------------------------
+
+
+def _probe_batches(ctx: Context, size: int = 37, batch_size: int = 8):
+    return probes.probe_batches(ctx.mnist["train_images"], ctx.mnist["train_labels"], size, batch_size)
+
+
+def _parameters(model: nn.Module) -> list[np.ndarray]:
+    return [p.detach().as_subclass(torch.Tensor).numpy().copy() for p in model.parameters()]
+
+
+@observer
+def train_instrumented(ctx: Context, seed: int) -> dict:
+    """``train_epoch`` with lr=0 SGD, so that every step should see one batch's gradient at the
+    initial weights; the model starts in evaluation mode and the batches unmoved."""
+    train_epoch = ctx.student.get("training", "train_epoch")
+    model = probes.probe_net(seed)
+    model.eval()
+    forwards = probes.ForwardLog(model)
+    criterion = probes.SpyCriterion()
+    optimizer = probes.RecordingSGD(model.parameters(), lr=0.0)
+    batches = _probe_batches(ctx)
+    probes.Unmoved.wrong_moves = []
+    returned = train_epoch(model, optimizer, probes.ProbeLoader(batches, mark_unmoved=True), criterion, CPU)
+    return {
+        "batches": len(batches),
+        "returned": describe(returned),
+        "forwards": forwards.calls,
+        "losses": criterion.calls,
+        "wrong_moves": probes.Unmoved.wrong_moves,
+        "steps": [[None if g is None else g.numpy() for g in step] for step in optimizer.seen],
+    }
+
+
+@observer
+def train_sgd(ctx: Context, seed: int) -> dict:
+    """The probe model's weights after one ``train_epoch`` with SGD and momentum, from a fixed start."""
+    train_epoch = ctx.student.get("training", "train_epoch")
+    model = probes.probe_net(seed)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loader = probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=False)
+    train_epoch(model, optimizer, loader, nn.CrossEntropyLoss(), CPU)
+    return {"parameters": _parameters(model)}
+
+
+@observer
+def test_instrumented(ctx: Context, seed: int) -> dict:
+    """``test_epoch`` on a model with BatchNorm and Dropout that starts in training mode."""
+    test_epoch = ctx.student.get("training", "test_epoch")
+    model = probes.probe_net(seed, evaluation_layers=True)
+    with torch.no_grad():  # give the gradients a value that must survive
+        for p in model.parameters():
+            p.grad = torch.full_like(p, 0.5)
+    model.train()
+    forwards = probes.ForwardLog(model)
+    criterion = probes.SpyCriterion()
+    state_before = {k: v.clone() for k, v in model.state_dict().items()}
+    probes.Unmoved.wrong_moves = []
+    returned = test_epoch(model, probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=True), criterion, CPU)
+    grad_enabled_after = torch.is_grad_enabled()
+    torch.set_grad_enabled(True)
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v.as_subclass(torch.Tensor), state_before[k])]
+    grads = [p.grad is not None and bool((p.grad == 0.5).all()) for p in model.parameters()]
+    return {
+        "batches": len(_probe_batches(ctx)),
+        "returned": describe(returned),
+        "forwards": forwards.calls,
+        "losses": criterion.calls,
+        "wrong_moves": probes.Unmoved.wrong_moves,
+        "changed_state": changed,
+        "grads_kept": all(grads),
+        "grad_enabled_after": grad_enabled_after,
+    }
+
+
+# -- the whole pipeline: train the student's MLP with its own loop ------------------------------
+
+
+@observer
+def accuracy_start(ctx: Context, seed: int, batch_size: int, learning_rate: float) -> dict:
+    torch.manual_seed(seed)
+    train_loader, _ = ctx.student.get("dataset", "make_dataloaders")(str(ctx.data_root), batch_size)
+    model = ctx.student.get("model", "MLP")()
+    ctx.state["run"] = (model, torch.optim.Adam(model.parameters(), lr=learning_rate), train_loader)
+    return {"batches": len(train_loader)}
+
+
+@observer
+def accuracy_epoch(ctx: Context) -> dict:
+    """One epoch of the student's ``train_epoch``; then the grader's own pass over the test images."""
+    model, optimizer, loader = ctx.state["run"]
+    returned = ctx.student.get("training", "train_epoch")(model, optimizer, loader, nn.CrossEntropyLoss(), CPU)
+    losses = ctx.attempt(lambda: np.asarray([float(loss) for loss in returned], np.float64))
+    model.eval()
+    predictions = []
+    with torch.no_grad():
+        for images in torch.as_tensor(ctx.mnist["test_images"]).split(1000):
+            logits = model(images.float().div(255).unsqueeze(1))
+            predictions.append(torch.as_tensor(logits).reshape(len(images), -1).argmax(1))
+    return {"losses": losses, "predictions": torch.cat(predictions).numpy()}

@@ -1,0 +1,1 @@
+"""Authoring tools: derive what students receive from the reference in ``solutions/``."""
