@@ -20,7 +20,11 @@ def digit_sets(draw, max_size: int = 10) -> tuple[np.ndarray, np.ndarray, bool]:
     return images, labels, draw(st.booleans(), label="as_tensor")
 
 
-def image_batches(sizes=st.one_of(st.sampled_from([1, 2, 7, 64, 65]), st.integers(1, 300))):
+# Batch sizes that catch the usual mistakes: 1 (squeeze), odd, 64 (a hard-coded size) and its neighbour.
+BATCH_SIZES = st.one_of(st.sampled_from([1, 2, 7, 64, 65]), st.integers(1, 300))
+
+
+def image_batches(sizes: st.SearchStrategy[int] = BATCH_SIZES) -> st.SearchStrategy[np.ndarray]:
     """Float32 batches ``[B, 1, 28, 28]`` with values in [0, 1], B drawn from ``sizes``."""
     return st.tuples(sizes, st.integers(0, 2**32 - 1)).map(
         lambda drawn: np.random.default_rng(drawn[1]).random((drawn[0], 1, 28, 28), dtype=np.float32)

@@ -7,9 +7,10 @@ the grading process can judge it, and can compare it with the same observer run 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -80,8 +81,9 @@ def dataloaders(ctx: Context, batch_size: int) -> dict:
 
 
 def _labels(targets) -> np.ndarray:
-    targets = torch.as_tensor(targets)
-    return (targets.reshape(len(targets), -1).argmax(1) if targets.dim() > 1 else targets).long().numpy()
+    """Class indices from a batch of targets: indices ``[B]`` or ``[B, 1]``, or one-hot ``[B, 10]``."""
+    rows = torch.as_tensor(targets).reshape(len(targets), -1)
+    return (rows.argmax(1) if rows.shape[1] > 1 else rows[:, 0]).long().numpy()
 
 
 def _walk(loader) -> dict:
