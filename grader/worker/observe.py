@@ -193,7 +193,7 @@ def train_sgd(ctx: Context, seed: int) -> dict:
     train_epoch = ctx.student.get("training", "train_epoch")
     model = probes.probe_net(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    loader = probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=False)
+    loader = probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=True)
     train_epoch(model, optimizer, loader, nn.CrossEntropyLoss(), CPU)
     return {"parameters": _parameters(model)}
 

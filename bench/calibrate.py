@@ -1,0 +1,54 @@
+"""Calibrate the accuracy bar: test accuracy per epoch of the reference and of a linear model (the
+reference without its activation), over several seeds, trained exactly as the accuracy check does.
+
+    .venv/bin/python -m bench.calibrate --data-dir ../shared/data --seeds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from grader import data, isolation, rubric
+from grader.sandbox import Worker
+
+
+def accuracies(folder: Path, staged: Path, labels: np.ndarray, seeds: int, settings: rubric.Rubric) -> np.ndarray:
+    """Test accuracy after each epoch, one row per seed."""
+    acc = settings.accuracy
+    rows = []
+    with Worker(isolation.trusted(folder, staged)) as worker:
+        for seed in range(seeds):
+            with worker.session(settings.limits) as session:
+                session.call("accuracy_start", seed=seed, batch_size=acc.batch_size, learning_rate=acc.learning_rate)
+                rows.append([float(np.mean(session.call("accuracy_epoch")["predictions"] == labels))
+                             for _ in range(acc.max_epochs)])
+    return np.array(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+    settings = rubric.load()
+    labels = data.MNIST.load(args.data_dir).test_labels
+    with tempfile.TemporaryDirectory() as scratch:
+        staged = data.stage(args.data_dir, Path(scratch) / "data")
+        linear = Path(scratch) / "linear"
+        shutil.copytree(isolation.KIT_ROOT / "solutions", linear)
+        model = linear / "model.py"
+        model.write_text(model.read_text().replace("            nn.ReLU(),\n", ""))
+        for name, folder in (("reference", isolation.KIT_ROOT / "solutions"), ("linear", linear)):
+            table = accuracies(folder, staged, labels, args.seeds, settings)
+            for epoch, column in enumerate(table.T, start=1):
+                print(f"{name:9} epoch {epoch}: min {column.min():.4f} mean {column.mean():.4f} "
+                      f"max {column.max():.4f}  ({', '.join(f'{a:.4f}' for a in column)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""Each known student bug loses points in the checks that name it, and nowhere else."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import grade, lost
+from tests.zoo import ZOO
+
+
+def test_zoo_is_big_enough():
+    assert len(ZOO) >= 20
+    assert len({bug.name for bug in ZOO}) == len(ZOO)
+
+
+@pytest.mark.parametrize("bug", ZOO, ids=[bug.name for bug in ZOO])
+def test_bug_loses_points_where_it_should(bug, data_dir, tmp_path):
+    report = grade(bug.apply(tmp_path / bug.name), data_dir, tmp_path)
+    assert lost(report) == bug.loses, report["stdout"]
+    for check in bug.loses:
+        message = report["by_id"][check]["output"]
+        assert "Observed:" in message and "Expected:" in message and "Likely bug:" in message, message
