@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import data, isolation, processes, reference, submission
+from grader import checks, data, isolation, processes, reference, submission
 from grader.data import MNIST, DataNotFound
 from grader.grading import Grading
-from grader.plugin import CHECKS, GradingPlugin
+from grader.plugin import GradingPlugin
 from grader.report import Report, print_report, write_results
 from grader.rubric import DEFAULT, RubricError, load
 from grader.sandbox import Worker, WorkerBroken
@@ -34,7 +34,7 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
     if not folder.is_dir():
         raise CannotGrade(f"no such folder: {folder}")
     try:
-        rubric = load(rubric_path)
+        rubric = load(rubric_path, check_ids=checks.declared())
         mnist = MNIST.load(data_dir)
     except (RubricError, DataNotFound) as error:
         raise CannotGrade(str(error)) from None
@@ -50,7 +50,7 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
             grading = Grading(rubric, worker, mnist, data.decoy_test_labels(), references)
             plugin = GradingPlugin(grading, deadline=started + rubric.run_seconds)
             code = pytest.main(
-                [str(CHECKS), "-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS),
+                [str(checks.FOLDER), "-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER),
                  "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"],
                 plugins=[plugin],
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -13,8 +12,6 @@ from hypothesis import HealthCheck, Phase, settings
 from grader.feedback import CheckFailed, student_error_message
 from grader.grading import Grading
 from grader.sandbox import StudentError, WorkerBroken
-
-CHECKS = Path(__file__).with_name("checks")
 
 
 @dataclass

@@ -1,0 +1,67 @@
+"""Bad input: a clear one-line reason and a non-zero exit when nothing can be graded, a clear
+message and a graded report when the folder is merely wrong."""
+
+from __future__ import annotations
+
+import shutil
+
+from grader.rubric import DEFAULT
+from tests.conftest import SOLUTIONS, grade, run_grader
+
+
+def test_missing_folder_exits_with_one_line(data_dir, tmp_path):
+    done = run_grader(tmp_path / "nope", "--data-dir", data_dir)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "no such folder" in done.stderr
+
+
+def test_missing_data_exits_with_one_line(tmp_path):
+    done = run_grader(SOLUTIONS, "--data-dir", tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "MNIST not found" in done.stderr and "--data-dir" in done.stderr
+
+
+def test_bad_rubric_exits_with_one_line(data_dir, tmp_path):
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text(DEFAULT.read_text().replace("check_seconds = 60", "check_seconds = -1"))
+    done = run_grader(SOLUTIONS, "--data-dir", data_dir, "--rubric", rubric)
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
+    assert "check_seconds" in done.stderr
+
+
+def test_folder_that_is_not_a_submission(data_dir, tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "cat.jpg").write_bytes(b"\xff\xd8")
+    report = grade(folder, data_dir, tmp_path)
+    assert report["score"] == 0
+    assert "is this the submission folder?" in report["output"]
+    assert all(test["output"] for test in report["tests"])
+
+
+def test_syntax_error_names_file_and_line(data_dir, tmp_path):
+    folder = tmp_path / "broken"
+    shutil.copytree(SOLUTIONS, folder)
+    source = (folder / "model.py").read_text().replace("return self.layers(x)", "return self.layers(x")
+    (folder / "model.py").write_text(source)
+    line = source.splitlines().index("        return self.layers(x") + 1
+    report = grade(folder, data_dir, tmp_path)
+    assert f"model.py, line {line}: syntax error" in report["output"]
+    mlp = report["by_id"]["mlp_output"]["output"]
+    assert "SyntaxError" in mlp and f"model.py, line {line}" in mlp
+    assert report["by_id"]["train_gradients"]["status"] == "passed"  # training checks use the grader's model
+    assert report["by_id"]["dataset_images"]["status"] == "passed"
+
+
+def test_wrong_signature_is_reported(data_dir, tmp_path):
+    folder = tmp_path / "signature"
+    shutil.copytree(SOLUTIONS, folder)
+    source = (folder / "training.py").read_text().replace(
+        "def train_epoch(model, optimizer, dataloader, criterion, device)", "def train_epoch(model, optimizer, dataloader)")
+    (folder / "training.py").write_text(source)
+    report = grade(folder, data_dir, tmp_path)
+    assert "train_epoch(model, optimizer, dataloader) takes 3 parameter(s)" in report["output"]
+    assert "TypeError" in report["by_id"]["train_losses"]["output"]
+    assert report["by_id"]["test_losses"]["status"] == "passed"

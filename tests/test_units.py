@@ -1,0 +1,84 @@
+"""The pieces on their own: the stub generator, the rubric's validation, the wire format."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from grader import checks, rubric, wire
+from kit import stubs
+from tests.conftest import KIT
+
+
+def test_assignment_is_what_the_generator_makes():
+    assert stubs.main(["--solutions", str(KIT / "solutions"), "--assignment", str(KIT / "assignment"), "--check"]) == 0
+
+
+def test_solution_region_becomes_a_stub_with_its_hint():
+    source = "def f():\n    ### BEGIN SOLUTION hint: add one\n    return 1 + 1\n    ### END SOLUTION\n"
+    assert stubs.ClearSolutions()(source) == (
+        "def f():\n    # Hint: add one\n    raise NotImplementedError('YOUR CODE HERE')\n"
+    )
+
+
+@pytest.mark.parametrize("source", [
+    "### BEGIN SOLUTION\nx = 1\n",
+    "x = 1\n### END SOLUTION\n",
+    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
+])
+def test_unbalanced_markers_are_refused(source):
+    with pytest.raises(stubs.SolutionRegionError):
+        stubs.ClearSolutions()(source)
+
+
+def test_stubs_keep_signatures_and_docstrings():
+    for name in stubs.MODULES:
+        stub = (KIT / "assignment" / name).read_text()
+        assert "### BEGIN SOLUTION" not in stub and "NotImplementedError" in stub
+        for line in (KIT / "solutions" / name).read_text().splitlines():
+            if line.lstrip().startswith(("def ", "class ", '"""')):
+                assert line in stub
+
+
+def test_default_rubric_is_valid_and_totals_100():
+    loaded = rubric.load(check_ids=checks.declared())
+    assert len(loaded.checks) == 25
+    assert loaded.total == 100
+    assert loaded.accuracy.credit(loaded.accuracy.full_credit_at) == 1
+    assert loaded.accuracy.credit(loaded.accuracy.zero_credit_below) == 0
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda r: r.replace("points = 5", "points = -5", 1), "out of range"),
+    (lambda r: r.replace("[accuracy]", "[accuracy]\nepochz = 3"), "unknown key(s) epochz"),
+    (lambda r: r.replace("max_epochs = 3", 'max_epochs = "3"'), "must be a number"),
+    (lambda r: r.replace("full_credit_at = 0.95", "full_credit_at = 0.5"), "above zero_credit_below"),
+    (lambda r: r + "\n[checks.extra]\npoints = 1\ntitle = 'x'\n", "does not have: extra"),
+    (lambda r: r.replace("[checks.accuracy]", "[checks.accuracy_typo]"), "no points for check(s): accuracy"),
+    (lambda r: r + "\n[[[", "not valid TOML"),
+])
+def test_rubric_mistakes_are_named(tmp_path, edit, message):
+    path = tmp_path / "rubric.toml"
+    path.write_text(edit(rubric.DEFAULT.read_text()))
+    ids = checks.declared()
+    with pytest.raises(rubric.RubricError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        rubric.load(path, check_ids=ids)
+
+
+def test_wire_round_trips_arrays_and_plain_data():
+    message = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": [1, 2.5, None, "x"], "c": np.int64(3)}
+    back = wire.decode(wire.encode(message))
+    assert back["a"].dtype == np.float32 and np.array_equal(back["a"], message["a"])
+    assert back["b"] == [1, 2.5, None, "x"] and back["c"] == 3
+
+
+@pytest.mark.parametrize("payload", [
+    {"__ndarray__": "object", "shape": [1], "data": ""},
+    {"__ndarray__": "float32", "shape": [3], "data": "AAAA"},
+    {"__ndarray__": "float32", "shape": [-1], "data": ""},
+])
+def test_wire_refuses_what_a_worker_should_not_send(payload):
+    with pytest.raises(wire.WireError):
+        wire.decode(json.dumps(payload).encode())
