@@ -1,0 +1,52 @@
+"""The baseline a grade is measured against: a plain script that trains the reference to the
+accuracy bar, in a fresh process with one thread, as the grader's workers run. No checks, no sandbox.
+
+    .venv/bin/python -m bench.baseline --data-dir ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from grader import rubric
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "solutions"))
+from dataset import make_dataloaders  # noqa: E402
+from model import MLP  # noqa: E402
+from training import train_epoch  # noqa: E402
+
+
+def accuracy(model: nn.Module, loader) -> float:
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for images, targets in loader:
+            correct += (model(images).argmax(1) == targets).sum().item()
+    return correct / len(loader.dataset)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    args = parser.parse_args()
+    settings = rubric.load().accuracy
+    torch.set_num_threads(1)
+    torch.manual_seed(settings.seed)
+    train_loader, test_loader = make_dataloaders(str(args.data_dir), settings.batch_size)
+    model = MLP()
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    for epoch in range(1, settings.max_epochs + 1):
+        train_epoch(model, optimizer, train_loader, nn.CrossEntropyLoss(), torch.device("cpu"))
+        score = accuracy(model, test_loader)
+        print(f"epoch {epoch}: test accuracy {score:.4f}")
+        if score >= settings.full_credit_at:
+            break
+
+
+if __name__ == "__main__":
+    main()
