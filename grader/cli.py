@@ -47,8 +47,9 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
         worker = Worker(jail)
         try:
             worker.start()
-            grading = Grading(rubric, worker, mnist, data.decoy_test_labels(), references)
-            plugin = GradingPlugin(grading, deadline=started + rubric.run_seconds)
+            grading = Grading(rubric, worker, mnist, data.decoy_test_labels(), references,
+                              deadline=started + rubric.run_seconds)
+            plugin = GradingPlugin(grading)
             code = pytest.main(
                 [str(checks.FOLDER), "-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER),
                  "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"],

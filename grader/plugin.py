@@ -37,9 +37,8 @@ def check_id(item: pytest.Item) -> str:
 
 
 class GradingPlugin:
-    def __init__(self, grading: Grading, deadline: float) -> None:
+    def __init__(self, grading: Grading) -> None:
         self.grading = grading
-        self.deadline = deadline
         self.results: dict[str, Result] = {}
         self.extras: dict[str, dict] = {}
         settings.register_profile(
@@ -74,7 +73,8 @@ class GradingPlugin:
             )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if time.monotonic() > self.deadline:
+        self.grading.current_check = check_id(item)
+        if time.monotonic() > self.grading.deadline:
             raise CheckFailed(
                 "not graded: the whole grading run reached its time limit before this check",
                 f"all checks within {self.grading.rubric.run_seconds:g} s",
@@ -89,6 +89,12 @@ class GradingPlugin:
         previous = self.results.get(identifier)
         if call.when == "call" or (call.excinfo is not None and (previous is None or previous.passed)):
             score, message = self._judge(call, check.points)
+            session = getattr(item, "funcargs", {}).get("session")
+            if session is not None:
+                self.grading.note_output(session.output())
+            printed = self.grading.printed.get(identifier, "")
+            if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and printed.strip():
+                message += "\nYour code printed:\n" + printed.rstrip()
             seconds = call.duration + (previous.seconds if previous else 0)
             self.results[identifier] = Result(identifier, check.title, check.points, score, message,
                                               seconds, self.extras.get(identifier))

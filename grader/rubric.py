@@ -87,7 +87,7 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
     except tomllib.TOMLDecodeError as error:
         raise RubricError(f"rubric {path} is not valid TOML: {error}") from None
     _only(raw, {"limits", "hypothesis", "accuracy", "checks"}, "rubric")
-    limits = _only(raw.get("limits", {}), {"check_seconds", "memory_mb", "output_chars", "run_seconds"}, "[limits]")
+    limits = _only(raw.get("limits", {}), {"check_seconds", "memory_mb", "cpu_seconds", "output_chars", "run_seconds"}, "[limits]")
     hypothesis = _only(raw.get("hypothesis", {}), {"max_examples"}, "[hypothesis]")
     acc = _only(raw.get("accuracy", {}), set(Accuracy.__dataclass_fields__), "[accuracy]")
     accuracy = Accuracy(
@@ -117,6 +117,7 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
         limits=Limits(
             seconds=float(_take(limits, "check_seconds", float, "[limits]", 1, 3600)),
             memory_mb=_take(limits, "memory_mb", int, "[limits]", 1024, 1 << 20),
+            cpu_seconds=_take(limits, "cpu_seconds", int, "[limits]", 1, 86_400),
             output_chars=_take(limits, "output_chars", int, "[limits]", 0, 1 << 20),
         ),
         run_seconds=float(_take(limits, "run_seconds", float, "[limits]", 1, 86_400)),

@@ -28,6 +28,7 @@ MAX_RESPONSE = 256 << 20
 class Limits:
     seconds: float = 60.0
     memory_mb: int = 3072
+    cpu_seconds: int = 120
     output_chars: int = 2000
 
 
@@ -115,9 +116,11 @@ class Worker:
             raise WorkerBroken("the worker process ended")
         return json.loads(message)
 
-    def _request(self, request: dict, fds: list[int] = ()) -> dict:
+    def _request(self, request: dict, fds: list[int] = (), restart: bool = True) -> dict:
         with self.lock:
             if self.process is None or self.process.poll() is not None:
+                if not restart:
+                    raise WorkerBroken("the worker process ended")
                 self.stop()
                 self.start()
             socket.send_fds(self.ctrl, [json.dumps(request).encode()], list(fds))
@@ -127,17 +130,16 @@ class Worker:
         return Session(self, observer_limits)
 
     def spawn(self, fds: list[int], limits: Limits) -> int:
-        cpu = int(limits.seconds) + 5
         return self._request({"op": "spawn", "submission": str(self.jail.submission),
                               "data_root": str(self.jail.data_root),
-                              "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": cpu}}, fds)["pid"]
+                              "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds}}, fds)["pid"]
 
     def reap(self, pid: int, expect_exit: bool) -> str | None:
         try:
-            return self._request({"op": "reap", "pid": pid, "expect_exit": expect_exit})["ended"]
+            return self._request({"op": "reap", "pid": pid, "expect_exit": expect_exit}, restart=False)["ended"]
         except (WorkerBroken, OSError):
             self.stop()  # the zygote itself was taken down; the next session starts a new one
-            return "was killed together with the worker"
+            return "was ended together with the grader's worker process (did your code kill its parent?)"
 
     def stop(self) -> None:
         if self.ctrl is not None:
@@ -201,7 +203,8 @@ class Session:
         return response["ok"]
 
     def output(self) -> str:
-        return self.capture.head.decode("utf-8", "replace")
+        """What the child printed so far (all of it, and a note of what was cut, once it is closed)."""
+        return self.capture.text() if self.socket is None else self.capture.head.decode("utf-8", "replace")
 
     def _end(self, observer: str, expect_exit: bool, ended: str | None = None) -> None:
         status = self.close(expect_exit)
