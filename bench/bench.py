@@ -34,11 +34,14 @@ def main() -> None:
     grade = ["-m", "grader", "solutions", "--data-dir", args.data_dir]
     cold, _ = timed(*grade)  # also fills the reference cache
     grades = [timed(*grade) for _ in range(args.repeat)]
+    plain = [timed(*grade, "--no-sandbox")[0] for _ in range(args.repeat)]
     baselines = [timed("-m", "bench.baseline", "--data-dir", args.data_dir)[0] for _ in range(args.repeat)]
     grade_s, peak_mb = min(g[0] for g in grades), max(g[1] for g in grades)
     baseline_s = min(baselines)
     print(f"first grade (may compute the reference's observations): {cold:.2f} s")
-    print(f"grades: {', '.join(f'{g[0]:.2f}' for g in grades)} s; baselines: {', '.join(f'{b:.2f}' for b in baselines)} s")
+    print(f"grades: {', '.join(f'{g[0]:.2f}' for g in grades)} s; without the sandbox: "
+          f"{', '.join(f'{p:.2f}' for p in plain)} s; baselines: {', '.join(f'{b:.2f}' for b in baselines)} s")
+    print(f"sandbox_cost_s={min(g[0] for g in grades) - min(plain):.2f}")
     print(f"grade_s={grade_s:.2f} baseline_s={baseline_s:.2f} ratio={grade_s / baseline_s:.2f} peak_mb={peak_mb:.0f}")
 
 

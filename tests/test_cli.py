@@ -65,3 +65,27 @@ def test_wrong_signature_is_reported(data_dir, tmp_path):
     assert "train_epoch(model, optimizer, dataloader) takes 3 parameter(s)" in report["output"]
     assert "TypeError" in report["by_id"]["train_losses"]["output"]
     assert report["by_id"]["test_losses"]["status"] == "passed"
+
+
+def test_import_error_and_missing_name_are_reported(data_dir, tmp_path):
+    folder = tmp_path / "imports"
+    shutil.copytree(SOLUTIONS, folder)
+    (folder / "model.py").write_text((folder / "model.py").read_text().replace("class MLP(", "class Net("))
+    training = (folder / "training.py").read_text()
+    (folder / "training.py").write_text(training.replace("import torch\n", "import torch\nimport torchfancy\n"))
+    report = grade(folder, data_dir, tmp_path)
+    assert "model.py defines no `MLP` at the top level" in report["output"]
+    assert "model.py defines no `MLP`" in report["by_id"]["mlp_output"]["output"]
+    assert "ModuleNotFoundError: No module named 'torchfancy'" in report["by_id"]["train_losses"]["output"]
+    assert report["by_id"]["dataset_images"]["status"] == "passed"
+
+
+def test_wrong_return_type_is_named(data_dir, tmp_path):
+    folder = tmp_path / "returns"
+    shutil.copytree(SOLUTIONS, folder)
+    training = (folder / "training.py").read_text().replace("    return losses\n    ### END SOLUTION\n\n\ndef test_epoch",
+                                                            "    return None\n    ### END SOLUTION\n\n\ndef test_epoch")
+    (folder / "training.py").write_text(training)
+    report = grade(folder, data_dir, tmp_path)
+    message = report["by_id"]["train_losses"]["output"]
+    assert "train_epoch returned None" in message and "a list of 5 floats" in message
