@@ -6,7 +6,7 @@ SUBMISSION ?= assignment
 DATA_DIR ?= data
 RESULTS ?=
 
-.PHONY: grade test lint assignment bench data clean
+.PHONY: grade train test lint assignment nbgrader gradescope classroom bench data clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 grade: $(VENV)/.installed  ## grade SUBMISSION (default: assignment) with MNIST from DATA_DIR (default: data)
-	$(PY) -m grader $(SUBMISSION) --data-dir $(DATA_DIR) $(if $(RESULTS),--results $(RESULTS))
+	$(PY) -m grader $(SUBMISSION) --data-dir $(DATA_DIR) $(if $(RESULTS),--results $(RESULTS)) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+
+train: $(VENV)/.installed  ## your own training run of SUBMISSION: progress, accuracy per epoch, curves.png (EPOCHS=n)
+	$(PY) -m kit.train $(SUBMISSION) --data-dir $(DATA_DIR) $(if $(EPOCHS),--epochs $(EPOCHS))
 
 test: $(VENV)/.installed  ## the kit's own tests (DATA_DIR must hold MNIST)
 	$(PY) -m ruff check .
@@ -25,6 +28,15 @@ lint: $(VENV)/.installed
 
 assignment: $(VENV)/.installed  ## regenerate the student stubs from solutions/
 	$(PY) -m kit.stubs
+
+nbgrader: $(VENV)/.installed  ## an nbgrader course folder in dist/nbgrader, generated from solutions/
+	$(PY) -m kit.nbgrader --out dist/nbgrader
+
+gradescope: $(VENV)/.installed  ## the Gradescope autograder: dist/gradescope/autograder.zip
+	$(PY) -m kit.gradescope --out dist/gradescope/autograder.zip
+
+classroom: $(VENV)/.installed  ## a GitHub Classroom template repository in dist/classroom (MNIST from DATA_DIR)
+	$(PY) -m kit.classroom --out dist/classroom --data-dir $(DATA_DIR)
 
 bench: $(VENV)/.installed  ## time a grade of the reference against plain training
 	$(PY) -m bench.bench --data-dir $(DATA_DIR)

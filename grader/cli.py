@@ -17,7 +17,9 @@ import pytest
 
 from grader import checks, data, isolation, processes, reference, submission
 from grader.data import MNIST, DataNotFound
+from grader.feedback_report import write_feedback
 from grader.grading import Grading
+from grader.junit import write_junit
 from grader.plugin import GradingPlugin
 from grader.report import Report, print_report, write_results
 from grader.rubric import DEFAULT, RubricError, load
@@ -29,9 +31,10 @@ class CannotGrade(Exception):
 
 
 def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bool = True) -> Report:
-    """Grade ``folder`` and return the report; raise ``CannotGrade`` if there is nothing to grade."""
+    """Grade ``folder`` (or a notebook, or a zip) and return the report; raise ``CannotGrade`` if
+    there is nothing to grade."""
     started = time.monotonic()
-    if not folder.is_dir():
+    if not folder.exists():
         raise CannotGrade(f"no such folder: {folder}")
     try:
         rubric = load(rubric_path, check_ids=checks.declared())
@@ -40,13 +43,16 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
         raise CannotGrade(str(error)) from None
     processes.become_subreaper()  # whatever a worker leaves behind is ours to end
     with tempfile.TemporaryDirectory(prefix="grader-") as scratch, ThreadPoolExecutor(1) as pool:
-        staged = data.stage(data_dir, Path(scratch) / "data")
-        references = pool.submit(reference.observations, staged, rubric.limits)
-        jail = isolation.jail(submission.copy(folder, Path(scratch) / "submission"), staged,
-                              hide=[data_dir, folder], isolate=isolate)
-        worker = Worker(jail)
         try:
-            worker.start()
+            modules = submission.materialize(folder, Path(scratch) / "submission")
+        except submission.NotASubmission as error:
+            raise CannotGrade(str(error)) from None
+        problems = submission.problems(modules, shown_as=folder)
+        staged = data.stage(data_dir, Path(scratch) / "data")
+        worker = Worker(isolation.jail(modules, staged, hide=[data_dir], isolate=isolate))
+        references = pool.submit(reference.observations, staged, rubric.limits)
+        try:
+            worker.start(wait=False)
             grading = Grading(rubric, worker, mnist, data.decoy_test_labels(), references,
                               deadline=started + rubric.run_seconds)
             plugin = GradingPlugin(grading)
@@ -60,18 +66,25 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
         finally:
             worker.stop()
             processes.kill_descendants()
+        if not worker.ready:
+            raise CannotGrade("the worker process could not start (is the Python environment complete?)")
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); is the rubric in step with grader/checks?")
         references.result()  # a broken reference is the kit's fault: say so rather than grade against it
     results = [plugin.results[check_id] for check_id in rubric.checks]
-    return Report(str(folder), results, submission.problems(folder), jail.protections, time.monotonic() - started)
+    return Report(str(folder), results, problems, worker.jail.protections, time.monotonic() - started)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade an MNIST MLP submission.")
-    parser.add_argument("submission", type=Path, help="the folder holding dataset.py, model.py, training.py")
+    parser.add_argument("submission", type=Path,
+                        help="the folder holding dataset.py, model.py, training.py; or a .ipynb or .zip of them")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="where MNIST/raw/ lives (default: data)")
     parser.add_argument("--results", type=Path, help="write Gradescope's results.json here")
+    parser.add_argument("--junit", type=Path, help="write a JUnit XML report here (GitLab, GitHub Actions)")
+    parser.add_argument("--feedback", type=Path, action="append", default=[], metavar="FILE",
+                        help="write a feedback report with training curves: HTML if FILE ends in .html, "
+                             "else Markdown (repeatable)")
     parser.add_argument("--rubric", type=Path, default=DEFAULT, help="the rubric TOML (default: grader/rubric.toml)")
     parser.add_argument("--no-sandbox", action="store_true", help="run workers without bubblewrap (not for untrusted code)")
     args = parser.parse_args(argv)
@@ -82,5 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.results:
         write_results(report, args.results)
+    if args.junit:
+        write_junit(report, args.junit)
+    for path in args.feedback:
+        write_feedback(report, path)
     print_report(report)
     return 0

@@ -28,6 +28,10 @@ class Result:
     def passed(self) -> bool:
         return self.score >= self.max_score
 
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else ("partial" if self.score > 0 else "failed")
+
 
 def check_id(item: pytest.Item) -> str:
     marker = item.get_closest_marker("check")

@@ -4,6 +4,9 @@ The checks compare a submission's observations with the reference's. The referen
 worker of its own (never in the grading process, never beside student code), and its observations
 are cached under ``.cache/`` in the kit, keyed by everything they depend on; the student's jail
 hides that folder, so these expectations stay hidden from student code.
+
+A copy of the kit without ``solutions/`` (a student's repository, made by ``make classroom``)
+grades against the observations shipped with it in ``grader/reference.json`` instead.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from grader.sandbox import Limits, Worker
 
 SOLUTIONS = isolation.KIT_ROOT / "solutions"
 CACHE = isolation.KIT_ROOT / ".cache" / "reference"
+SHIPPED = isolation.KIT_ROOT / "grader" / "reference.json"
 # The observations the checks compare against, with their arguments.
 CALLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("train_instrumented", {"seed": 0}),
@@ -48,6 +52,8 @@ def fingerprint(data_root: Path) -> str:
 
 def observations(data_root: Path, limits: Limits) -> dict[str, Any]:
     """The reference's observations for ``CALLS``, from the cache or computed now."""
+    if not SOLUTIONS.is_dir():
+        return wire.decode(SHIPPED.read_bytes())
     cached = CACHE / f"{fingerprint(data_root)}.json"
     if cached.is_file():
         return wire.decode(cached.read_bytes())

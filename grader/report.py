@@ -13,6 +13,11 @@ from rich.table import Table
 
 from grader.plugin import Result
 
+# results.json settings (https://gradescope-autograders.readthedocs.io/en/latest/specs/): messages are
+# preformatted plain text, shown to students at once; stdout (the instructor's log) stays hidden.
+GRADESCOPE_SETTINGS = {"output_format": "text", "test_output_format": "text", "test_name_format": "text",
+                       "visibility": "visible", "stdout_visibility": "hidden"}
+
 
 @dataclass
 class Report:
@@ -42,8 +47,7 @@ class Report:
             "score": self.score,
             "execution_time": round(self.seconds, 1),
             "output": self.overview(),
-            "visibility": "visible",
-            "stdout_visibility": "hidden",
+            **GRADESCOPE_SETTINGS,
             "tests": [
                 {"name": r.title, "number": str(number), "score": r.score, "max_score": r.max_score,
                  "status": "passed" if r.passed else "failed", "output": r.message or "Passed.",
@@ -58,6 +62,7 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as file:
         file.write(text)
+    os.chmod(file.name, 0o644)  # as an ordinary file would be: instructors may serve reports from a web server
     os.replace(file.name, path)
 
 
@@ -72,8 +77,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
     table.add_column("Points", justify="right")
     table.add_column("Status")
     for r in report.results:
-        status = "[green]passed[/]" if r.passed else ("[yellow]partial[/]" if r.score > 0 else "[red]failed[/]")
-        table.add_row(r.title, f"{r.score:g} / {r.max_score:g}", status)
+        colour = {"passed": "green", "partial": "yellow", "failed": "red"}[r.status]
+        table.add_row(r.title, f"{r.score:g} / {r.max_score:g}", f"[{colour}]{r.status}[/]")
     console.print(table)
     for r in report.results:
         if not r.passed:

@@ -90,8 +90,10 @@ class Worker:
         self.lock = threading.Lock()
         self.process: subprocess.Popen | None = None
         self.ctrl: socket.socket | None = None
+        self.ready = False
 
-    def start(self) -> Worker:
+    def start(self, wait: bool = True) -> Worker:
+        """Start the zygote; without ``wait``, its torch import overlaps with what the caller does next."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [*self.jail.prefix, sys.executable, "-m", "grader.worker.zygote",
                    "--ctrl-fd", str(theirs.fileno()), "--data-root", str(self.jail.data_root)]
@@ -103,8 +105,15 @@ class Worker:
         )
         theirs.close()
         self.ctrl = ours
-        self._receive(timeout=120)  # "ready": torch is imported, MNIST is loaded
+        self.ready = False
+        if wait:
+            self._await_ready()
         return self
+
+    def _await_ready(self) -> None:
+        if not self.ready:
+            self._receive(timeout=120)  # "ready": torch is imported, MNIST is loaded
+            self.ready = True
 
     def _receive(self, timeout: float) -> dict:
         self.ctrl.settimeout(timeout)
@@ -123,6 +132,7 @@ class Worker:
                     raise WorkerBroken("the worker process ended")
                 self.stop()
                 self.start()
+            self._await_ready()
             socket.send_fds(self.ctrl, [json.dumps(request).encode()], list(fds))
             return self._receive(timeout=30)
 

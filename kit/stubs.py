@@ -52,6 +52,22 @@ class ClearSolutions:
         return "".join(out)
 
 
+class HintsAsComments:
+    """Move each region's hint into a comment above a bare ``### BEGIN SOLUTION``, as nbgrader wants it."""
+
+    def __call__(self, source: str) -> str:
+        out = []
+        for line in source.splitlines(keepends=True):
+            stripped = line.strip()
+            if stripped.startswith(BEGIN) and stripped != BEGIN:
+                indent = line[: len(line) - len(line.lstrip())]
+                hint = stripped[len(BEGIN):].strip().removeprefix(HINT_PREFIX).strip()
+                out += [f"{indent}# Hint: {hint}\n", f"{indent}{BEGIN}\n"]
+            else:
+                out.append(line)
+        return "".join(out)
+
+
 class AddGeneratedHeader:
     """Say at the top of a stub where it came from and what to do with it."""
 

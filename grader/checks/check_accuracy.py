@@ -14,7 +14,8 @@ def check_accuracy(grading_run, session, record):
     settings, labels = grading_run.rubric.accuracy, grading_run.mnist.test_labels
     session.call("accuracy_start", seed=settings.seed, batch_size=settings.batch_size,
                  learning_rate=settings.learning_rate)
-    record["accuracy"], record["train_loss"] = [], []
+    record.update(accuracy=[], train_loss=[], zero_credit_below=settings.zero_credit_below,
+                  full_credit_at=settings.full_credit_at)  # the bounds, for the feedback report's plot
     for _ in range(settings.max_epochs):
         observed = session.call("accuracy_epoch")
         predictions = observed["predictions"]

@@ -1,0 +1,164 @@
+"""``python -m grader.batch SUBMISSIONS``: grade a whole class, in parallel, resumably.
+
+Every entry of SUBMISSIONS (a sub-folder, a ``.zip`` or a ``.ipynb``) is one student's submission,
+named by its stem. Each is graded by its own ``python -m grader`` process (so one bad submission can
+stall or crash nothing but itself), several at a time. For each student the output folder gets
+``<student>/results.json`` and ``<student>/feedback.html``; for the class, ``grades.csv`` (student,
+total, points per check, seconds), ``summary.txt``, and the score histogram and most-failed checks as
+``summary.png``. A student already graded is skipped unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from grader import checks
+from grader.isolation import KIT_ROOT
+from grader.report import write_atomically
+from grader.rubric import DEFAULT, Rubric, RubricError, load
+
+RESULTS = "results.json"
+FEEDBACK = "feedback.html"
+
+
+@dataclass
+class Graded:
+    student: str
+    results: dict | None  # Gradescope results.json, or None if the grader could not grade
+    seconds: float
+    error: str = ""
+
+
+def submissions(folder: Path) -> dict[str, Path]:
+    """Each student's submission, by name: sub-folders, zip archives and notebooks."""
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not (path.is_dir() or path.suffix in (".zip", ".ipynb")):
+            continue
+        found.setdefault(path.stem if path.is_file() else path.name, path)
+    return found
+
+
+def grade_one(student: str, path: Path, out: Path, data_dir: Path, rubric: Path, timeout: float) -> Graded:
+    folder = out / student
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    command = [sys.executable, "-m", "grader", str(path), "--data-dir", str(data_dir), "--rubric", str(rubric),
+               "--results", str(folder / RESULTS), "--feedback", str(folder / FEEDBACK)]
+    try:
+        done = subprocess.run(command, cwd=KIT_ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Graded(student, None, time.monotonic() - started, f"not graded within {timeout:g} s")
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
+        return Graded(student, None, time.monotonic() - started, reason)
+    return previously(student, path, out)
+
+
+def previously(student: str, path: Path, out: Path) -> Graded | None:
+    """The grade kept in ``out``, if there is a complete one newer than the submission."""
+    results = out / student / RESULTS
+    try:
+        if results.stat().st_mtime < path.stat().st_mtime:
+            return None
+        kept = json.loads(results.read_text())
+    except (OSError, ValueError):
+        return None
+    return Graded(student, kept, float(kept.get("execution_time", 0)))
+
+
+def write_csv(graded: list[Graded], rubric: Rubric, path: Path) -> None:
+    ids = list(rubric.checks)
+    rows = [["student", "total", "max", *ids, "seconds", "error"]]
+    for g in sorted(graded, key=lambda g: g.student):
+        points = {t["tags"][0]: t["score"] for t in g.results["tests"]} if g.results else {}
+        total = g.results["score"] if g.results else 0
+        rows.append([g.student, f"{total:g}", f"{rubric.total:g}", *(f"{points.get(i, 0):g}" for i in ids),
+                     f"{g.seconds:.1f}", g.error])
+    with path.open("w", newline="") as file:
+        csv.writer(file).writerows(rows)
+
+
+def summarize(graded: list[Graded], rubric: Rubric) -> tuple[str, list[float], list[tuple[str, int]]]:
+    scores = [g.results["score"] if g.results else 0.0 for g in graded]
+    failed = Counter(t["tags"][0] for g in graded if g.results for t in g.results["tests"] if t["status"] != "passed")
+    errors = [g for g in graded if g.results is None]
+    lines = [f"{len(graded)} submissions, mean {sum(scores) / max(1, len(scores)):.1f} / {rubric.total:g}, "
+             f"median {sorted(scores)[len(scores) // 2] if scores else 0:g}"]
+    bins = Counter(min(int(s // 10) * 10, 90) for s in scores)
+    lines += [f"  {low:3d}-{low + 9 if low < 90 else 100:3d}: {'#' * bins[low]} {bins[low]}" for low in range(0, 100, 10)]
+    lines.append("Most failed checks:")
+    lines += [f"  {count:4d}  {rubric.checks[check].title}" for check, count in failed.most_common(10)]
+    lines += [f"Not graded: {g.student}: {g.error}" for g in errors]
+    return "\n".join(lines) + "\n", scores, failed.most_common(10)
+
+
+def plot_summary(scores: list[float], failed: list[tuple[str, int]], rubric: Rubric, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+    left.hist(scores, bins=range(0, int(rubric.total) + 10, 10), color="#4c72b0", edgecolor="white")
+    left.set(title="Scores", xlabel="points", ylabel="submissions")
+    names = [rubric.checks[check].title for check, _ in failed][::-1]
+    right.barh(names, [count for _, count in failed][::-1], color="#dd8452")
+    right.set(title="Most failed checks", xlabel="submissions that lost points")
+    right.tick_params(axis="y", labelsize=8)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader.batch", description=__doc__.splitlines()[0])
+    parser.add_argument("submissions", type=Path, help="a folder of submissions: sub-folders, .zip, .ipynb")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--out", type=Path, help="where results go (default: SUBMISSIONS-graded)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="grades at a time (default: cores)")
+    parser.add_argument("--rubric", type=Path, default=DEFAULT)
+    parser.add_argument("--force", action="store_true", help="grade again what was graded before")
+    args = parser.parse_args(argv)
+    if not args.submissions.is_dir():
+        print(f"grader.batch: no such folder: {args.submissions}", file=sys.stderr)
+        return 2
+    try:
+        rubric = load(args.rubric, check_ids=checks.declared())
+    except RubricError as error:
+        print(f"grader.batch: {error}", file=sys.stderr)
+        return 2
+    out = (args.out or args.submissions.with_name(args.submissions.name + "-graded")).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    todo = submissions(args.submissions)
+    graded = [] if args.force else [g for s, p in todo.items() if (g := previously(s, p, out))]
+    done = {g.student for g in graded}
+    timeout = rubric.run_seconds + 120
+    with ThreadPoolExecutor(max(1, args.workers)) as pool, tqdm(total=len(todo), initial=len(done), unit="submission") as bar:
+        futures = [pool.submit(grade_one, s, p.resolve(), out, args.data_dir.resolve(), args.rubric.resolve(), timeout)
+                   for s, p in todo.items() if s not in done]
+        for future in as_completed(futures):
+            graded.append(future.result())
+            bar.update()
+    write_csv(graded, rubric, out / "grades.csv")
+    text, scores, failed = summarize(graded, rubric)
+    write_atomically(out / "summary.txt", text)
+    plot_summary(scores, failed, rubric, out / "summary.png")
+    print(text, end="")
+    print(f"Wrote {out / 'grades.csv'}, {out / 'summary.txt'}, {out / 'summary.png'} and one folder per student.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
