@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 SUBMISSION ?= assignment
 DATA_DIR ?= data
 RESULTS ?=
+SUBMISSIONS ?= submissions
 
-.PHONY: grade train test lint assignment nbgrader gradescope classroom bench data clean
+.PHONY: grade grade-all train test lint assignment nbgrader gradescope classroom bench data clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ lint: $(VENV)/.installed
 
 assignment: $(VENV)/.installed  ## regenerate the student stubs from solutions/
 	$(PY) -m kit.stubs
+
+grade-all: $(VENV)/.installed  ## grade every submission in SUBMISSIONS (folders, .zip, .ipynb), in parallel
+	$(PY) -m grader.batch $(SUBMISSIONS) --data-dir $(DATA_DIR) $(if $(OUT),--out $(OUT)) $(if $(FORCE),--force)
 
 nbgrader: $(VENV)/.installed  ## an nbgrader course folder in dist/nbgrader, generated from solutions/
 	$(PY) -m kit.nbgrader --out dist/nbgrader

@@ -68,8 +68,8 @@ def jail(submission: Path, data_root: Path, hide: list[Path], isolate: bool = Tr
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in sorted(hidden):
         args += ["--tmpfs", str(path)]
-    for path in (KIT_ROOT / "grader", environment):
-        if any(path.is_relative_to(h) for h in hidden):
+    for path in (KIT_ROOT / "grader", environment):  # put back what the worker needs from covered places
+        if any(path.is_relative_to(h) for h in (*hidden, Path("/tmp"))):
             args += ["--ro-bind", str(path), str(path)]
     args += ["--ro-bind", str(submission), str(SANDBOX_SUBMISSION),
              "--ro-bind", str(data_root), str(SANDBOX_DATA),

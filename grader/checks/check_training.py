@@ -38,14 +38,20 @@ def losses_verdict(function: str, observed: dict) -> None:
            "the criterion's loss of each batch, in order", "record loss.item() of the loss you back-propagated, batch by batch")
 
 
+def forward_calls(function: str, observed: dict) -> list[dict]:
+    """What the forward hook saw at each call of the model; failing if the model was never called."""
+    expect(observed["forwards"], f"{function} never called the model", "a forward pass per batch", "call model(inputs)")
+    return observed["forwards"]
+
+
 def device_verdict(function: str, observed: dict) -> None:
     wrong = observed["wrong_moves"]
     expect(not wrong, f"{function} called {', '.join(sorted(set(wrong)))} on a batch while the device given was cpu",
            "tensors moved with .to(device), the `device` argument", "do not hard-code the device: use .to(device)")
-    unmoved_inputs = sum(not call["input_moved"] for call in observed["forwards"])
+    forwards = forward_calls(function, observed)
+    unmoved_inputs = sum(not call["input_moved"] for call in forwards)
     unmoved_targets = sum(not call["targets_moved"] for call in observed["losses"])
-    expect(observed["forwards"], f"{function} never called the model", "a forward pass per batch", "call model(inputs)")
-    expect(not unmoved_inputs, f"{unmoved_inputs} of {len(observed['forwards'])} batches reached the model without .to(device)",
+    expect(not unmoved_inputs, f"{unmoved_inputs} of {len(forwards)} batches reached the model without .to(device)",
            "inputs moved to the device before the forward pass", "inputs = inputs.to(device)")
     expect(not unmoved_targets, f"{unmoved_targets} of {len(observed['losses'])} target batches reached the loss without .to(device)",
            "targets moved to the device before the loss", "targets = targets.to(device)")
@@ -92,8 +98,7 @@ def check_train_device(grading_run):
 
 @pytest.mark.check("train_mode")
 def check_train_mode(grading_run):
-    forwards = train_run(grading_run)["forwards"]
-    expect(forwards, "train_epoch never called the model", "a forward pass per batch", "call model(inputs)")
+    forwards = forward_calls("train_epoch", train_run(grading_run))
     in_eval = sum(not call["training"] for call in forwards)
     expect(not in_eval, f"the model was in evaluation mode for {in_eval} of {len(forwards)} forward passes "
            "(the grader put it in evaluation mode before calling train_epoch)",
@@ -112,8 +117,7 @@ def check_train_reference(grading_run):
 
 @pytest.mark.check("test_eval_mode")
 def check_test_eval_mode(grading_run):
-    forwards = test_run(grading_run)["forwards"]
-    expect(forwards, "test_epoch never called the model", "a forward pass per batch", "call model(inputs)")
+    forwards = forward_calls("test_epoch", test_run(grading_run))
     training = sum(not call["evaluating"] for call in forwards)
     expect(not training, f"the model was in training mode for {training} of {len(forwards)} forward passes "
            "(the grader put it in training mode before calling test_epoch)",
@@ -122,8 +126,7 @@ def check_test_eval_mode(grading_run):
 
 @pytest.mark.check("test_no_grad")
 def check_test_no_grad(grading_run):
-    forwards = test_run(grading_run)["forwards"]
-    expect(forwards, "test_epoch never called the model", "a forward pass per batch", "call model(inputs)")
+    forwards = forward_calls("test_epoch", test_run(grading_run))
     tracked = sum(call["grad_enabled"] for call in forwards)
     expect(not tracked, f"gradients were enabled for {tracked} of {len(forwards)} forward passes",
            "no gradient tracking while evaluating", "wrap the loop in `with torch.no_grad():`")
