@@ -23,7 +23,7 @@ from grader.junit import write_junit
 from grader.plugin import GradingPlugin
 from grader.report import Report, print_report, write_results
 from grader.rubric import DEFAULT, RubricError, load
-from grader.sandbox import Worker, WorkerBroken
+from grader.sandbox import Worker
 
 
 class CannotGrade(Exception):
@@ -38,7 +38,7 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
         raise CannotGrade(f"no such folder: {folder}")
     try:
         rubric = load(rubric_path, check_ids=checks.declared())
-        mnist = MNIST.load(data_dir)
+        data.require(data_dir)
     except (RubricError, DataNotFound) as error:
         raise CannotGrade(str(error)) from None
     processes.become_subreaper()  # whatever a worker leaves behind is ours to end
@@ -47,22 +47,21 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
             modules = submission.materialize(folder, Path(scratch) / "submission")
         except submission.NotASubmission as error:
             raise CannotGrade(str(error)) from None
-        problems = submission.problems(modules, shown_as=folder)
         staged = data.stage(data_dir, Path(scratch) / "data")
-        worker = Worker(isolation.jail(modules, staged, hide=[data_dir], isolate=isolate))
-        references = pool.submit(reference.observations, staged, rubric.limits)
+        # The worker imports torch while this process reads MNIST and loads the reference's observations.
+        worker = Worker(isolation.jail(modules, staged, hide=[data_dir], isolate=isolate)).start(wait=False)
         try:
-            worker.start(wait=False)
-            grading = Grading(rubric, worker, mnist, data.decoy_test_labels(), references,
+            problems = submission.problems(modules, shown_as=folder)
+            references = pool.submit(reference.observations, staged, rubric.limits)
+            grading = Grading(rubric, worker, MNIST.load(data_dir), data.decoy_test_labels(), references,
                               deadline=started + rubric.run_seconds)
-            plugin = GradingPlugin(grading)
             code = pytest.main(
                 [str(checks.FOLDER), "-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER),
                  "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"],
-                plugins=[plugin],
+                plugins=[plugin := GradingPlugin(grading)],
             )
-        except WorkerBroken as error:
-            raise CannotGrade(f"the worker process could not start: {error}") from None
+        except DataNotFound as error:
+            raise CannotGrade(str(error)) from None
         finally:
             worker.stop()
             processes.kill_descendants()

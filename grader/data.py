@@ -7,7 +7,6 @@ in which the test labels are replaced by decoys, so that student code never sees
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,13 +57,8 @@ class MNIST:
 
     @classmethod
     def load(cls, root: Path) -> MNIST:
+        require(root)
         folder = raw_folder(root)
-        missing = [name for name in FILES.values() if not (folder / name).is_file()]
-        if missing:
-            raise DataNotFound(
-                f"MNIST not found in {folder} (missing {', '.join(missing)}); "
-                "point --data-dir (make grade DATA_DIR=...) at the folder that holds MNIST/raw/"
-            )
         arrays = {key: read_idx(folder / name) for key, name in FILES.items()}
         for (split, kind), array in arrays.items():
             if len(array) != SIZES[split]:
@@ -78,13 +72,26 @@ def decoy_test_labels() -> np.ndarray:
     return np.random.default_rng(DECOY_SEED).integers(0, 10, SIZES["test"]).astype(np.uint8)
 
 
+def require(root: Path) -> None:
+    """Fail at once, with what to do, if MNIST's files are not where the grader was told to look."""
+    folder = raw_folder(root)
+    missing = [name for name in FILES.values() if not (folder / name).is_file()]
+    if missing:
+        raise DataNotFound(
+            f"MNIST not found in {folder} (missing {', '.join(missing)}); "
+            "point --data-dir (make grade DATA_DIR=...) at the folder that holds MNIST/raw/"
+        )
+
+
 def stage(root: Path, into: Path) -> Path:
-    """A copy of MNIST for workers: the real images and training labels, decoy test labels."""
+    """MNIST for workers: links to the real images and training labels, and decoy test labels.
+
+    A jail binds each file by what its link resolves to, so nothing is copied."""
     source, target = raw_folder(root), raw_folder(into)
     target.mkdir(parents=True, exist_ok=True)
     for key, name in FILES.items():
         if key == ("test", "labels"):
             write_idx(target / name, decoy_test_labels())
         else:
-            shutil.copyfile(source / name, target / name)
+            (target / name).symlink_to((source / name).resolve())
     return into

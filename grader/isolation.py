@@ -71,8 +71,10 @@ def jail(submission: Path, data_root: Path, hide: list[Path], isolate: bool = Tr
     for path in (KIT_ROOT / "grader", environment):  # put back what the worker needs from covered places
         if any(path.is_relative_to(h) for h in (*hidden, Path("/tmp"))):
             args += ["--ro-bind", str(path), str(path)]
+    for file in sorted(data_root.rglob("*")):  # file by file: staged data links into a hidden folder
+        if file.is_file():
+            args += ["--ro-bind", str(file.resolve()), str(SANDBOX_DATA / file.relative_to(data_root))]
     args += ["--ro-bind", str(submission), str(SANDBOX_SUBMISSION),
-             "--ro-bind", str(data_root), str(SANDBOX_DATA),
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              "--die-with-parent", "--new-session", "--chdir", str(SANDBOX_SUBMISSION)]
     return Jail(True, SANDBOX_SUBMISSION, SANDBOX_DATA, tuple(args))
