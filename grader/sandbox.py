@@ -196,8 +196,8 @@ class Session:
             line = self.reader.readline(MAX_RESPONSE)
         except TimeoutError:
             self._end(observer, expect_exit=False,
-                      ended=f"was stopped after {self.limits.seconds:g} s, the time limit of a check "
-                      "(an endless loop, or far too much work?)")
+                      ended=f"was stopped after {self.limits.seconds:.0f} s, the time limit of a check or what "
+                      "was left of the whole run's (an endless loop, or far too much work?)")
         except OSError:
             line = b""
         if not line.endswith(b"\n"):
