@@ -79,7 +79,8 @@ def require(root: Path) -> None:
     if missing:
         raise DataNotFound(
             f"MNIST not found in {folder} (missing {', '.join(missing)}); "
-            "point --data-dir (make grade DATA_DIR=...) at the folder that holds MNIST/raw/"
+            "point --data-dir (make grade DATA_DIR=...) at the folder that holds MNIST/raw/, or download it there "
+            "with `make data`"
         )
 
 
