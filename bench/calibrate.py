@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
     settings = rubric.load()
-    labels = data.MNIST.load(args.data_dir).test_labels
+    labels = data.Labels.load(args.data_dir).test
     with tempfile.TemporaryDirectory() as scratch:
         staged = data.stage(args.data_dir, Path(scratch) / "data")
         linear = Path(scratch) / "linear"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader import checks, data, isolation, processes, reference, submission
-from grader.data import MNIST, DataNotFound
+from grader.data import DataNotFound, Labels
 from grader.feedback_report import write_feedback
 from grader.grading import Grading
 from grader.junit import write_junit
@@ -53,7 +53,7 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
         try:
             problems = submission.problems(modules, shown_as=folder)
             references = pool.submit(reference.observations, staged, rubric.limits)
-            grading = Grading(rubric, worker, MNIST.load(data_dir), data.decoy_test_labels(), references,
+            grading = Grading(rubric, worker, Labels.load(data_dir), data.decoy_test_labels(), references,
                               deadline=started + rubric.run_seconds)
             code = pytest.main(
                 [str(checks.FOLDER), "-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER),

@@ -1,8 +1,8 @@
 """MNIST as the grader reads it: the raw IDX files of torchvision's layout, read with NumPy alone.
 
-The grading process never imports torch; it needs the test labels (to score predictions) and the
-training images (to check what a student's loaders yield), and stages a copy of the data for workers
-in which the test labels are replaced by decoys, so that student code never sees the real ones.
+The grading process never imports torch and reads only the labels: the test labels to score
+predictions, the training labels to check what a student's loaders yield. It stages the data for
+workers with the test labels replaced by decoys, so that student code never sees the real ones.
 """
 
 from __future__ import annotations
@@ -49,22 +49,23 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 
 @dataclass(frozen=True)
-class MNIST:
-    train_images: np.ndarray  # uint8 [60000, 28, 28]
-    train_labels: np.ndarray  # uint8 [60000]
-    test_images: np.ndarray   # uint8 [10000, 28, 28]
-    test_labels: np.ndarray   # uint8 [10000]
+class Labels:
+    """MNIST's labels, uint8 [60000] and [10000]; the images are the workers' business."""
+
+    train: np.ndarray
+    test: np.ndarray
 
     @classmethod
-    def load(cls, root: Path) -> MNIST:
+    def load(cls, root: Path) -> Labels:
         require(root)
         folder = raw_folder(root)
-        arrays = {key: read_idx(folder / name) for key, name in FILES.items()}
-        for (split, kind), array in arrays.items():
-            if len(array) != SIZES[split]:
-                raise DataNotFound(f"{folder / FILES[split, kind]} holds {len(array)} items, not {SIZES[split]}")
-        return cls(arrays["train", "images"], arrays["train", "labels"],
-                   arrays["test", "images"], arrays["test", "labels"])
+        labels = {}
+        for split in SIZES:
+            path = folder / FILES[split, "labels"]
+            labels[split] = read_idx(path)
+            if len(labels[split]) != SIZES[split]:
+                raise DataNotFound(f"{path} holds {len(labels[split])} labels, not {SIZES[split]}")
+        return cls(labels["train"], labels["test"])
 
 
 def decoy_test_labels() -> np.ndarray:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from grader import reference
-from grader.data import MNIST
+from grader.data import Labels
 from grader.rubric import Rubric
 from grader.sandbox import Session, StudentError, Worker
 
@@ -20,7 +20,7 @@ from grader.sandbox import Session, StudentError, Worker
 class Grading:
     rubric: Rubric
     worker: Worker
-    mnist: MNIST                      # the real data, test labels included
+    labels: Labels                    # the real labels, test labels included
     worker_test_labels: np.ndarray    # the decoy test labels that student code sees
     references: Future                # of reference.observations(...)
     deadline: float                   # time.monotonic() by which the whole run must end
@@ -39,12 +39,12 @@ class Grading:
 
     def observe(self, observer: str, **args: Any) -> Any:
         """Run one observer in a fresh child of the worker."""
-        with self.session() as session:
-            try:
-                return session.call(observer, **args)
-            finally:
-                session.close()
-                self.note_output(session.capture.text())
+        session = self.session()
+        try:
+            return session.call(observer, **args)
+        finally:
+            session.close()
+            self.note_output(session.capture.text())
 
     def shared(self, observer: str, **args: Any) -> Any:
         """An observation that several checks judge: made once, its failure shared too."""

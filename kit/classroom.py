@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from grader import checks, reference, wire
-from grader.data import MNIST, DataNotFound
+from grader.data import DataNotFound, Labels
 from grader.rubric import DEFAULT, Check, Rubric, RubricError, load
 from kit.dist import KIT, TEMPLATES, files
 
@@ -84,7 +84,7 @@ def build(out: Path, data_dir: Path, rubric_path: Path = DEFAULT) -> Path:
     """Write the template repository to ``out`` (replacing it) and return it."""
     rubric = load(rubric_path, check_ids=checks.declared())
     actions = workflow(rubric)
-    MNIST.load(data_dir)  # a clear message now rather than a broken reference worker later
+    Labels.load(data_dir)  # a clear message now rather than a broken reference worker later
     observations = reference.observations(data_dir, rubric.limits)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))

@@ -21,7 +21,7 @@ from torch import nn
 from tqdm import tqdm
 
 from grader.curves import plot_curves
-from grader.data import MNIST, DataNotFound
+from grader.data import DataNotFound, Labels
 from grader.rubric import Accuracy, load
 from grader.worker.student import StudentCode, describe_error
 
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train: no such folder: {args.submission}", file=sys.stderr)
         return 2
     try:
-        MNIST.load(args.data_dir)  # say so now, rather than with torchvision's failed download later
+        Labels.load(args.data_dir)  # say so now, rather than with torchvision's failed download later
     except DataNotFound as error:
         print(f"train: {error}", file=sys.stderr)
         return 2

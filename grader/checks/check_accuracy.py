@@ -11,7 +11,7 @@ from grader.feedback import CheckFailed, expect
 
 @pytest.mark.check("accuracy")
 def check_accuracy(grading_run, session, record):
-    settings, labels = grading_run.rubric.accuracy, grading_run.mnist.test_labels
+    settings, labels = grading_run.rubric.accuracy, grading_run.labels.test
     session.call("accuracy_start", seed=settings.seed, batch_size=settings.batch_size,
                  learning_rate=settings.learning_rate)
     record.update(accuracy=[], train_loss=[], zero_credit_below=settings.zero_credit_below,

@@ -23,7 +23,7 @@ def check_loaders_splits(grading_run):
            f"the training loader yielded {len(train):,} items and the test loader {len(test):,}{swapped}",
            "60,000 training items and 10,000 test items",
            "build the training set with MNIST(root, train=True) and the test set with train=False, and iterate all of it")
-    want_train = np.bincount(grading_run.mnist.train_labels, minlength=10)
+    want_train = np.bincount(grading_run.labels.train, minlength=10)
     expect(np.array_equal(np.bincount(train, minlength=10), want_train),
            f"the training loader's labels count {np.bincount(train, minlength=10).tolist()} per class",
            f"{want_train.tolist()}, the training split's", "each image must keep its own label")
@@ -41,7 +41,7 @@ def check_loaders_order(grading_run):
            "the test loader yields the test items in another order" if len(test) == len(want)
            else f"the test loader yielded {len(test):,} items", "the test items in the order of the files",
            "do not shuffle the test loader: DataLoader(test_set, batch_size=..., shuffle=False)")
-    in_file_order = np.array_equal(train, grading_run.mnist.train_labels[: len(train)].astype(np.int64))
+    in_file_order = np.array_equal(train, grading_run.labels.train[: len(train)].astype(np.int64))
     expect(not in_file_order, "the training loader yields the items in the order of the files",
            "a shuffled order", "pass shuffle=True to the training DataLoader")
     first_pass = train[:BATCH_SIZE]

@@ -69,6 +69,7 @@ def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict) -
     resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 5))
     torch.set_num_threads(1)
     folder = Path(request["submission"])
+    # The submission's folder first, and not the folder the zygote started in (the kit's, unjailed).
     sys.path[:] = [str(folder)] + [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     os.chdir(folder)
     ctx = observe.Context(StudentCode(folder), Path(request["data_root"]), mnist)
