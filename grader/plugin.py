@@ -113,6 +113,9 @@ class GradingPlugin:
         if isinstance(error, StudentError):
             return 0.0, student_error_message(error)
         if isinstance(error, WorkerBroken):
-            return 0.0, f"Not graded: the worker process broke ({error}). Grade again; if it persists, tell your instructor."
-        return 0.0, (f"Not graded: the grader could not make sense of what your code returned "
-                     f"({type(error).__name__}: {error}). Compare your return values with the docstrings.")
+            return 0.0, CheckFailed(f"not graded: the grader's worker process broke ({error})",
+                                    "a worker that answers", "none in your code: grade again, and tell your "
+                                    "instructor if it persists").message()
+        return 0.0, CheckFailed(f"the grader could not make sense of what your code returned ({type(error).__name__}: {error})",
+                                "values of the types and shapes the docstrings describe",
+                                "compare what each function returns with its docstring").message()
