@@ -13,15 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import data, isolation, rubric
-from grader.sandbox import Worker
+from grader import data, rubric
+from grader.paths import KIT_ROOT
+from grader.sandbox import jail
+from grader.sandbox.session import Worker
 
 
 def accuracies(folder: Path, staged: Path, labels: np.ndarray, seeds: int, settings: rubric.Rubric) -> np.ndarray:
     """Test accuracy after each epoch, one row per seed."""
     acc = settings.accuracy
     rows = []
-    with Worker(isolation.trusted(folder, staged)) as worker:
+    with Worker(jail.trusted(folder, staged)) as worker:
         for seed in range(seeds):
             with worker.session(settings.limits) as session:
                 session.call("accuracy_start", seed=seed, batch_size=acc.batch_size, learning_rate=acc.learning_rate)
@@ -40,10 +42,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         staged = data.stage(args.data_dir, Path(scratch) / "data")
         linear = Path(scratch) / "linear"
-        shutil.copytree(isolation.KIT_ROOT / "solutions", linear)
+        shutil.copytree(KIT_ROOT / "solutions", linear)
         model = linear / "model.py"
         model.write_text(model.read_text().replace("            nn.ReLU(),\n", ""))
-        for name, folder in (("reference", isolation.KIT_ROOT / "solutions"), ("linear", linear)):
+        for name, folder in (("reference", KIT_ROOT / "solutions"), ("linear", linear)):
             table = accuracies(folder, staged, labels, args.seeds, settings)
             for epoch, column in enumerate(table.T, start=1):
                 print(f"{name:9} epoch {epoch}: min {column.min():.4f} mean {column.mean():.4f} "

@@ -25,7 +25,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from grader import checks
-from grader.isolation import KIT_ROOT
+from grader.paths import KIT_ROOT
 from grader.report import write_atomically
 from grader.rubric import DEFAULT, Rubric, RubricError, load
 

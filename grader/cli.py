@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import checks, data, isolation, processes, reference, submission
+from grader import checks, data, reference, submission
 from grader.data import DataNotFound, Labels
 from grader.feedback_report import write_feedback
 from grader.grading import Grading
@@ -23,7 +23,9 @@ from grader.junit import write_junit
 from grader.plugin import GradingPlugin
 from grader.report import Report, print_report, write_results
 from grader.rubric import DEFAULT, RubricError, load
-from grader.sandbox import Worker
+from grader.sandbox import jail, processes
+from grader.sandbox.session import Worker
+from grader.sandbox.users import GradingUser
 
 
 class CannotGrade(Exception):
@@ -43,28 +45,35 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
         raise CannotGrade(str(error)) from None
     processes.become_subreaper()  # whatever a worker leaves behind is ours to end
     with tempfile.TemporaryDirectory(prefix="grader-") as scratch, ThreadPoolExecutor(1) as pool:
+        scratch = Path(scratch)
         try:
-            modules = submission.materialize(folder, Path(scratch) / "submission")
+            modules = submission.materialize(folder, scratch / "submission")
         except submission.NotASubmission as error:
             raise CannotGrade(str(error)) from None
-        staged = data.stage(data_dir, Path(scratch) / "data")
-        # The worker imports torch while this process reads MNIST and loads the reference's observations.
-        worker = Worker(isolation.jail(modules, staged, hide=[data_dir], isolate=isolate)).start(wait=False)
+        staged = data.stage(data_dir, scratch / "data")
+        user = GradingUser.claim()
         try:
-            problems = submission.problems(modules, shown_as=folder)
-            references = pool.submit(reference.observations, staged, rubric.limits)
-            grading = Grading(rubric, worker, Labels.load(data_dir), data.decoy_test_labels(), references,
-                              deadline=started + rubric.run_seconds)
-            code = pytest.main(
-                [str(checks.FOLDER), "-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER),
-                 "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"],
-                plugins=[plugin := GradingPlugin(grading)],
-            )
-        except DataNotFound as error:
-            raise CannotGrade(str(error)) from None
+            shut = jail.shut_in(modules, staged, scratch, user, rubric.limits.disk_mb, hide=[data_dir],
+                                real_labels=data.real_test_labels(data_dir), isolate=isolate)
+            # The worker imports torch while this process reads MNIST and loads the reference's observations.
+            worker = Worker(shut).start(wait=False)
+            try:
+                problems = submission.problems(modules, shown_as=folder)
+                references = pool.submit(reference.observations, staged, rubric.limits)
+                grading = Grading(rubric, worker, Labels.load(data_dir), data.decoy_test_labels(), references,
+                                  deadline=started + rubric.run_seconds)
+                code = pytest.main(
+                    [str(checks.FOLDER), "-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER),
+                     "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"],
+                    plugins=[plugin := GradingPlugin(grading)],
+                )
+            except DataNotFound as error:
+                raise CannotGrade(str(error)) from None
+            finally:
+                worker.close()
+                processes.kill_descendants()
         finally:
-            worker.stop()
-            processes.kill_descendants()
+            user.release()
         if not worker.ready:
             raise CannotGrade("the worker process could not start (is the Python environment complete?)")
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

@@ -7,10 +7,13 @@ workers with the test labels replaced by decoys, so that student code never sees
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from grader.sandbox.users import readable_by_others
 
 FILES = {
     ("train", "images"): "train-images-idx3-ubyte",
@@ -85,15 +88,22 @@ def require(root: Path) -> None:
         )
 
 
-def stage(root: Path, into: Path) -> Path:
-    """MNIST for workers: links to the real images and training labels, and decoy test labels.
+def real_test_labels(root: Path) -> Path:
+    return raw_folder(root) / FILES["test", "labels"]
 
-    A jail binds each file by what its link resolves to, so nothing is copied."""
+
+def stage(root: Path, into: Path) -> Path:
+    """MNIST for workers: the real images and training labels, and decoy test labels.
+
+    A file every user may read is linked (a jail binds it by what the link resolves to); one kept
+    from other users is copied, so that the grading user can read it all the same."""
     source, target = raw_folder(root), raw_folder(into)
     target.mkdir(parents=True, exist_ok=True)
     for key, name in FILES.items():
         if key == ("test", "labels"):
             write_idx(target / name, decoy_test_labels())
-        else:
+        elif readable_by_others(source / name):
             (target / name).symlink_to((source / name).resolve())
+        else:
+            shutil.copyfile(source / name, target / name)
     return into

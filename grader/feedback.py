@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox import StudentError
+from grader.sandbox.session import StudentError
 
 # What the grader was doing when student code failed, by observer.
 DOING = {
@@ -46,7 +46,12 @@ def expect(condition: Any, observed: str, expected: str, hint: str) -> None:
 
 def student_error_message(error: StudentError) -> str:
     doing = DOING.get(error.observer, error.observer)
-    if error.error is not None:
+    if error.limit is not None:
+        observed = f"while {doing}, your code went over the check's limit of {error.limit}, and was stopped"
+        expected = "it stays within the check's limits"
+        hint = ("look for code that starts processes or threads without end, holds large amounts of memory "
+                "(in one process or spread over several), or writes files without end")
+    elif error.error is not None:
         observed = f"while {doing}, your code raised {error.summary()}"
         if error.is_stub:
             hint = "this part is still a stub: replace `raise NotImplementedError` with your code"

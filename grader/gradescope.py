@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.isolation import KIT_ROOT
+from grader.paths import KIT_ROOT
 from grader.report import GRADESCOPE_SETTINGS, write_atomically
 
 REASON_BYTES = 8192  # the end of what the grader said, where its one-line reason is

@@ -13,7 +13,7 @@ import numpy as np
 from grader import reference
 from grader.data import Labels
 from grader.rubric import Rubric
-from grader.sandbox import Session, StudentError, Worker
+from grader.sandbox.session import Session, StudentError, Worker
 
 
 @dataclass

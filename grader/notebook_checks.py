@@ -15,8 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.isolation import KIT_ROOT
 from grader.notebook import write_modules
+from grader.paths import KIT_ROOT
 
 _results: dict[str, dict] = {}
 

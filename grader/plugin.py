@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from grader.feedback import CheckFailed, student_error_message
 from grader.grading import Grading
-from grader.sandbox import StudentError, WorkerBroken
+from grader.sandbox.session import StudentError, WorkerBroken
 
 
 @dataclass

@@ -18,12 +18,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader import isolation, wire
-from grader.sandbox import Limits, Worker
+from grader.paths import KIT_ROOT
+from grader.sandbox import jail, wire
+from grader.sandbox.limits import Limits
+from grader.sandbox.session import Worker
 
-SOLUTIONS = isolation.KIT_ROOT / "solutions"
-CACHE = isolation.KIT_ROOT / ".cache" / "reference"
-SHIPPED = isolation.KIT_ROOT / "grader" / "reference.json"
+SOLUTIONS = KIT_ROOT / "solutions"
+CACHE = KIT_ROOT / ".cache" / "reference"
+SHIPPED = KIT_ROOT / "grader" / "reference.json"
 # The observations the checks compare against, with their arguments.
 CALLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("train_instrumented", {"seed": 0}),
@@ -39,7 +41,7 @@ def key(observer: str, args: dict[str, Any]) -> str:
 def fingerprint(data_root: Path) -> str:
     """A hash of all the reference observations depend on: code, library versions and data."""
     digest = hashlib.sha256()
-    for path in sorted([*SOLUTIONS.glob("*.py"), *(isolation.KIT_ROOT / "grader" / "worker").glob("*.py")]):
+    for path in sorted([*SOLUTIONS.glob("*.py"), *(KIT_ROOT / "grader" / "worker").glob("*.py")]):
         digest.update(path.name.encode() + path.read_bytes())
     for package in ("torch", "numpy"):
         digest.update(importlib.metadata.version(package).encode())
@@ -58,7 +60,7 @@ def observations(data_root: Path, limits: Limits) -> dict[str, Any]:
     if cached.is_file():
         return wire.decode(cached.read_bytes())
     results = {}
-    with Worker(isolation.trusted(SOLUTIONS, data_root)) as worker:
+    with Worker(jail.trusted(SOLUTIONS, data_root)) as worker:
         for observer, args in CALLS:
             with worker.session(limits) as session:
                 results[key(observer, args)] = session.call(observer, **args)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import Limits
+from grader.sandbox.limits import Limits
 
 DEFAULT = Path(__file__).with_name("rubric.toml")
 
@@ -87,7 +87,7 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
     except tomllib.TOMLDecodeError as error:
         raise RubricError(f"rubric {path} is not valid TOML: {error}") from None
     _only(raw, {"limits", "hypothesis", "accuracy", "checks"}, "rubric")
-    limits = _only(raw.get("limits", {}), {"check_seconds", "memory_mb", "cpu_seconds", "output_chars", "run_seconds"}, "[limits]")
+    limits = _only(raw.get("limits", {}), {"check_seconds", "memory_mb", "cpu_seconds", "output_chars", "run_seconds", "tasks", "disk_mb"}, "[limits]")
     hypothesis = _only(raw.get("hypothesis", {}), {"max_examples"}, "[hypothesis]")
     acc = _only(raw.get("accuracy", {}), set(Accuracy.__dataclass_fields__), "[accuracy]")
     accuracy = Accuracy(
@@ -119,6 +119,8 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
             memory_mb=_take(limits, "memory_mb", int, "[limits]", 1024, 1 << 20),
             cpu_seconds=_take(limits, "cpu_seconds", int, "[limits]", 1, 86_400),
             output_chars=_take(limits, "output_chars", int, "[limits]", 0, 1 << 20),
+            tasks=_take(limits, "tasks", int, "[limits]", 16, 100_000),
+            disk_mb=_take(limits, "disk_mb", int, "[limits]", 1, 1 << 20),
         ),
         run_seconds=float(_take(limits, "run_seconds", float, "[limits]", 1, 86_400)),
         max_examples=_take(hypothesis, "max_examples", int, "[hypothesis]", 1, 1000),

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import yaml
 
-from grader import checks, reference, wire
+from grader import checks, reference
 from grader.data import DataNotFound, Labels
 from grader.rubric import DEFAULT, Check, Rubric, RubricError, load
+from grader.sandbox import wire
 from kit.dist import KIT, TEMPLATES, files
 
 # kit/ for `make train` (and because pyproject.toml names the package); it holds no solutions.

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from grader import isolation
 from grader.rubric import DEFAULT
+from grader.sandbox import jail
 from tests.conftest import run_grader
 from tests.hostile import HOSTILE
 from tests.zoo import Bug
@@ -24,7 +24,7 @@ def quick_rubric(tmp_path_factory):
 
 @pytest.mark.parametrize("case", HOSTILE, ids=[case.name for case in HOSTILE])
 def test_hostile_submission_gets_its_true_score(case, data_dir, tmp_path, quick_rubric):
-    if case.name == "read_reference" and not isolation.bubblewrap():
+    if case.name == "read_reference" and not jail.bubblewrap():
         pytest.skip("without bubblewrap the reference stays readable (the grader says so in its report)")
     folder = case.bug.apply(tmp_path / case.name)
     results = tmp_path / "results.json"

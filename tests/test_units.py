@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from grader import checks, rubric, wire
+from grader import checks, rubric
+from grader.sandbox import wire
 from kit import stubs
 from tests.conftest import KIT
 

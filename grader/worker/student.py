@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from grader.submission import REFUSED
+
 MAX_ITEMS = 64  # list and tuple entries described; the rest are counted
 
 
@@ -26,7 +28,9 @@ class StudentCode:
         if name not in self._modules:
             path = self.folder / f"{name}.py"
             if not path.is_file():
-                raise FileNotFoundError(f"{name}.py is missing from the submission")
+                refused = self.folder / REFUSED.format(f"{name}.py")  # the grader's note on a file it did not take
+                raise FileNotFoundError(refused.read_text() if refused.is_file() else
+                                        f"{name}.py is missing from the submission")
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module

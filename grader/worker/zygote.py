@@ -12,15 +12,19 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import socket
 import sys
+import tempfile
 import time
+import traceback
 from pathlib import Path
 
 import torch  # noqa: F401  (imported once here, inherited by every child)
 import torchvision  # noqa: F401
 
-from grader import data, processes, wire
+from grader import data
+from grader.sandbox import jail, processes, users, wire
 from grader.worker import observe
 from grader.worker.student import StudentCode, describe_error
 
@@ -55,7 +59,7 @@ def serve_check(session: socket.socket, ctx: observe.Context) -> None:
         session.sendall(message)
 
 
-def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict) -> None:
+def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, temp: Path | None) -> None:
     ctrl.close()
     session_fd, output_fd = fds
     os.dup2(output_fd, 1)
@@ -63,12 +67,9 @@ def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict) -
     os.close(output_fd)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     processes.die_with_parent()
-    limits = request["limits"]
-    memory = limits["memory_mb"] << 20
-    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 5))
-    torch.set_num_threads(1)
     folder = Path(request["submission"])
+    confine(request["limits"], request.get("uid"), temp)
+    torch.set_num_threads(1)
     # The submission's folder first, and not the folder the zygote started in (the kit's, unjailed).
     sys.path[:] = [str(folder)] + [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     os.chdir(folder)
@@ -76,7 +77,38 @@ def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict) -
     serve_check(socket.socket(fileno=session_fd), ctx)
 
 
-def reap(pid: int, expect_exit: bool) -> dict:
+def confine(limits: dict, uid: int | None, temp: Path | None) -> None:
+    """Bound this check's child and become the grading user, before any student code runs."""
+    with open("/proc/self/oom_score_adj", "w") as score:
+        score.write("1000")  # past the memory limit, the kernel ends this child, not the zygote
+    memory, disk = limits["memory_mb"] << 20, limits["disk_mb"] << 20
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
+    if temp is not None:  # libraries write their caches and settings here, not in an unwritable home
+        os.environ.update({"HOME": str(temp), "TMPDIR": str(temp), "MPLCONFIGDIR": str(temp / ".config" / "matplotlib"),
+                           "XDG_CACHE_HOME": str(temp / ".cache"), "XDG_CONFIG_HOME": str(temp / ".config"),
+                           "TORCH_HOME": str(temp / ".cache" / "torch")})
+        tempfile.tempdir = str(temp)
+    if uid is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["tasks"], limits["tasks"]))
+        users.become(uid)
+
+
+def clean(temp: Path | None) -> None:
+    """Empty the check's temporary space for the next check (bubblewrap's /tmp keeps the grader's binds)."""
+    if temp is None:
+        return
+    for entry in temp.iterdir():
+        if entry == jail.INSIDE:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def reap(pid: int, expect_exit: bool, temp: Path | None) -> dict:
     """Kill the check's whole process tree; say how its child ended if it ended by itself."""
     deadline = time.monotonic() + (0.5 if expect_exit else 0)
     while True:
@@ -89,6 +121,7 @@ def reap(pid: int, expect_exit: bool) -> dict:
             break
         time.sleep(0.01)
     processes.kill_descendants()
+    clean(temp)
     return {"ended": processes.describe_status(status) if done else None}
 
 
@@ -96,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ctrl-fd", type=int, required=True)
     parser.add_argument("--data-root", type=Path, required=True)
+    parser.add_argument("--temp", type=Path, help="the checks' temporary space, emptied after each")
     args = parser.parse_args(argv)
     ctrl = socket.socket(fileno=args.ctrl_fd)
     processes.become_subreaper()
@@ -110,14 +144,17 @@ def main(argv: list[str] | None = None) -> None:
             pid = os.fork()
             if pid == 0:
                 try:
-                    run_child(ctrl, fds, request, mnist)
+                    run_child(ctrl, fds, request, mnist, args.temp)
+                except BaseException:  # the grader's own failure to set the check up: say what it was
+                    traceback.print_exc()
+                    os._exit(70)
                 finally:
                     os._exit(0)
             for fd in fds:
                 os.close(fd)
             ctrl.send(json.dumps({"pid": pid}).encode())
         elif request["op"] == "reap":
-            ctrl.send(json.dumps(reap(request["pid"], request.get("expect_exit", False))).encode())
+            ctrl.send(json.dumps(reap(request["pid"], request.get("expect_exit", False), args.temp)).encode())
     processes.kill_descendants()
 
 

@@ -15,21 +15,15 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from grader import wire
-from grader.isolation import KIT_ROOT, Jail
+from grader.paths import KIT_ROOT
+from grader.sandbox import processes, users, wire
+from grader.sandbox.cgroups import Group
+from grader.sandbox.jail import Jail
+from grader.sandbox.limits import Guard, Limits
 
 MAX_RESPONSE = 256 << 20
-
-
-@dataclass(frozen=True)
-class Limits:
-    seconds: float = 60.0
-    memory_mb: int = 3072
-    cpu_seconds: int = 120
-    output_chars: int = 2000
 
 
 class WorkerBroken(RuntimeError):
@@ -40,15 +34,18 @@ class StudentError(Exception):
     """Student code raised, crashed, hung, or broke the worker during an observer call.
 
     ``error`` is the worker's description (type, message, where, traceback) when the code raised;
-    ``ended`` says how the process ended when it did not come back; ``output`` is what it printed.
+    ``ended`` says how the process ended when it did not come back; ``output`` is what it printed;
+    ``limit`` describes the check's limit it went over, if it did.
     """
 
     def __init__(self, observer: str, *, error: dict | None = None, ended: str | None = None,
-                 output: str = "") -> None:
-        self.observer, self.error, self.ended, self.output = observer, error, ended, output
+                 output: str = "", limit: str | None = None) -> None:
+        self.observer, self.error, self.ended, self.output, self.limit = observer, error, ended, output, limit
         super().__init__(self.summary())
 
     def summary(self) -> str:
+        if self.limit:
+            return f"the check went over its limit of {self.limit}"
         if self.error:
             where = f" ({self.error['where']})" if self.error.get("where") else ""
             return f"{self.error['type']}: {self.error['message']}{where}"
@@ -83,7 +80,10 @@ class Capture(threading.Thread):
 
 
 class Worker:
-    """A zygote in its jail: imports torch and MNIST once, forks a child per session."""
+    """A zygote in its jail: imports torch and MNIST once, forks a child per session.
+
+    For untrusted code the zygote and everything below it run in a control group where one can be
+    made, and a ``Guard`` bounds each check's processes together; ``close`` ends them all."""
 
     def __init__(self, jail: Jail) -> None:
         self.jail = jail
@@ -91,17 +91,23 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.ctrl: socket.socket | None = None
         self.ready = False
+        self.group = Group.create() if jail.untrusted and users.is_root() else None
+        self.guard = Guard(self.members, self.temp_bytes, self.group) if jail.untrusted else None
+        self.baseline: tuple[set[int], int, int] = (set(), 0, 0)  # the zygote's own pids, memory, tasks
 
     def start(self, wait: bool = True) -> Worker:
         """Start the zygote; without ``wait``, its torch import overlaps with what the caller does next."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [*self.jail.prefix, sys.executable, "-m", "grader.worker.zygote",
                    "--ctrl-fd", str(theirs.fileno()), "--data-root", str(self.jail.data_root)]
+        if self.jail.temp is not None:
+            command += ["--temp", str(self.jail.temp)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         env |= {"PYTHONPATH": str(KIT_ROOT), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+        group = self.group
         self.process = subprocess.Popen(
             command, pass_fds=[theirs.fileno()], cwd=KIT_ROOT, env=env, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=(lambda: group.join(os.getpid())) if group else None,
         )
         theirs.close()
         self.ctrl = ours
@@ -114,6 +120,30 @@ class Worker:
         if not self.ready:
             self._receive(timeout=120)  # "ready": torch is imported, MNIST is loaded
             self.ready = True
+            zygote = {self.process.pid, *processes.descendants(self.process.pid)}
+            group = self.group
+            self.baseline = (zygote, group.memory() if group else 0, group.tasks() if group else 0)
+
+    def members(self) -> list[int]:
+        """The processes of the check in progress: the grading user's, or those below the zygote."""
+        if self.jail.user is not None and self.jail.user.uid is not None:
+            return users.processes_of(self.jail.user.uid)
+        if self.process is None:
+            return []
+        return [pid for pid in processes.descendants(self.process.pid) if pid not in self.baseline[0]]
+
+    def temp_bytes(self) -> int:
+        """Bytes in the check's temporary files, wherever its user could write them."""
+        if self.jail.temp_outside is None:  # bubblewrap's tmpfs, seen through a process inside
+            for pid in self.members():
+                try:
+                    fs = os.statvfs(f"/proc/{pid}/root/tmp")
+                    return (fs.f_blocks - fs.f_bfree) * fs.f_frsize
+                except OSError:
+                    continue
+            return 0
+        owned = self.jail.user.files_bytes() if self.jail.user else 0
+        return owned + users.folder_bytes(self.jail.temp_outside)
 
     def _receive(self, timeout: float) -> dict:
         self.ctrl.settimeout(timeout)
@@ -140,16 +170,28 @@ class Worker:
         return Session(self, observer_limits)
 
     def spawn(self, fds: list[int], limits: Limits) -> int:
-        return self._request({"op": "spawn", "submission": str(self.jail.submission),
-                              "data_root": str(self.jail.data_root),
-                              "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds}}, fds)["pid"]
+        user = self.jail.user
+        pid = self._request({"op": "spawn", "submission": str(self.jail.submission),
+                             "data_root": str(self.jail.data_root),
+                             "uid": user.uid if user else None,
+                             "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds,
+                                        "tasks": limits.tasks, "disk_mb": limits.disk_mb}}, fds)["pid"]
+        if self.guard is not None:
+            self.guard.watch(limits, *self.baseline[1:])
+        return pid
 
-    def reap(self, pid: int, expect_exit: bool) -> str | None:
+    def reap(self, pid: int, expect_exit: bool) -> tuple[str | None, str | None]:
+        """End a check: how its child ended (if by itself), and the limit it went over (if any)."""
         try:
-            return self._request({"op": "reap", "pid": pid, "expect_exit": expect_exit}, restart=False)["ended"]
+            ended = self._request({"op": "reap", "pid": pid, "expect_exit": expect_exit}, restart=False)["ended"]
         except (WorkerBroken, OSError):
             self.stop()  # the zygote itself was taken down; the next session starts a new one
-            return "was ended together with the grader's worker process (did your code kill its parent?)"
+            ended = "was ended together with the grader's worker process (did your code kill its parent?)"
+        hit = self.guard.unwatch() if self.guard else None
+        if self.jail.user is not None:
+            self.jail.user.end_processes()  # whatever escaped the tree, e.g. with the zygote gone
+            self.jail.user.remove_files()
+        return ended, hit
 
     def stop(self) -> None:
         if self.ctrl is not None:
@@ -163,11 +205,21 @@ class Worker:
                 self.process.wait()
             self.process = None
 
+    def close(self) -> None:
+        """Stop the zygote and end everything of the grade that might still be running."""
+        self.stop()
+        if self.guard is not None:
+            self.guard.close()
+        if self.group is not None:
+            self.group.close()
+        if self.jail.user is not None:
+            self.jail.user.end_processes()
+
     def __enter__(self) -> Worker:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.close()
 
 
 class Session:
@@ -186,6 +238,7 @@ class Session:
         self.socket, self.reader = ours, ours.makefile("rb")
         self.deadline = time.monotonic() + limits.seconds
         self.failure: StudentError | None = None
+        self.limit_hit: str | None = None
 
     def call(self, observer: str, **args: Any) -> Any:
         if self.failure is not None:
@@ -209,7 +262,9 @@ class Session:
         if not isinstance(response, dict) or ("ok" not in response and "error" not in response):
             self._end(observer, expect_exit=False, ended="sent an answer of the wrong shape")
         if "error" in response:
-            raise StudentError(observer, error=response["error"], output=self.output())
+            hit = self.worker.guard.over() if self.worker.guard else None
+            raise StudentError(observer, error=response["error"], output=self.output(),
+                               limit=self.limits.describe(hit) if hit else None)
         return response["ok"]
 
     def output(self) -> str:
@@ -219,7 +274,8 @@ class Session:
     def _end(self, observer: str, expect_exit: bool, ended: str | None = None) -> None:
         status = self.close(expect_exit)
         self.failure = StudentError(observer, ended=ended or status or "stopped answering",
-                                    output=self.capture.text())
+                                    output=self.capture.text(),
+                                    limit=self.limits.describe(self.limit_hit) if self.limit_hit else None)
         raise self.failure
 
     def close(self, expect_exit: bool = False) -> str | None:
@@ -229,7 +285,8 @@ class Session:
         self.reader.close()
         self.socket.close()
         self.socket = None
-        return self.worker.reap(self.pid, expect_exit)
+        ended, self.limit_hit = self.worker.reap(self.pid, expect_exit)
+        return ended
 
     def __enter__(self) -> Session:
         return self

@@ -1,0 +1,133 @@
+"""A check's limits, for its whole process tree: time, memory, CPU, processes and threads, temporary
+space, and how much of its output is shown.
+
+The kernel enforces what it can where it can: a control group (``cgroups``) bounds memory and tasks,
+``RLIMIT_NPROC`` bounds the tasks of a grading user, ``RLIMIT_DATA``/``RLIMIT_CPU``/``RLIMIT_FSIZE``
+bound each process, bubblewrap's sized tmpfs bounds temporary files. The ``Guard`` watches the same
+limits over the whole tree where none of that is available, and is the one that says which limit a
+check went over, so the student reads which and its value.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from grader.sandbox.cgroups import Group
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 60.0  # wall clock
+    memory_mb: int = 3072  # all of the check's processes together
+    cpu_seconds: int = 120  # per process
+    output_chars: int = 2000  # what is shown of the check's printed output
+    tasks: int = 256  # processes and threads, all together
+    disk_mb: int = 512  # temporary files
+
+    def describe(self, which: str) -> str:
+        return {
+            "memory": f"{self.memory_mb:,} MiB of memory for all of the check's processes together",
+            "tasks": f"{self.tasks:,} processes and threads for the whole check",
+            "disk": f"{self.disk_mb:,} MiB of temporary files",
+        }[which]
+
+
+def private_bytes(pid: int) -> int:
+    """Memory a process holds that no other does (what forking from the warm worker added)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            return 1024 * sum(int(line.split()[1]) for line in rollup
+                              if line.startswith((b"Private_Clean:", b"Private_Dirty:", b"Swap:")))
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def threads(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith(b"Threads:"))
+    except (OSError, ValueError, StopIteration):
+        return 0
+
+
+class Guard(threading.Thread):
+    """Watches the processes of the check in progress; ends them all when together they go over a
+    limit, and remembers which. ``members`` lists a check's processes; ``temp_bytes`` measures its
+    temporary files; ``group``, if any, is the control group the worker runs in."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, members: Callable[[], list[int]], temp_bytes: Callable[[], int],
+                 group: Group | None) -> None:
+        super().__init__(daemon=True, name="sandbox-guard")
+        self.members, self.temp_bytes, self.group = members, temp_bytes, group
+        self.limits: Limits | None = None
+        self.hit: str | None = None
+        self.baseline_events: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.closed = threading.Event()
+        self.start()
+
+    def watch(self, limits: Limits, baseline_memory: int = 0, baseline_tasks: int = 0) -> None:
+        with self.lock:
+            self.limits, self.hit = limits, None
+            if self.group is not None:
+                self.group.limit(baseline_memory + (limits.memory_mb << 20), baseline_tasks + limits.tasks)
+                self.baseline_events = self.group.events()
+
+    def over(self) -> str | None:
+        """Which limit the check has gone over, if any, measured now; its processes end when it has."""
+        with self.lock:
+            if self.limits is not None and self.hit is None:
+                self.hit = self._measure(self.limits)
+                if self.hit is not None:
+                    end(self.members)
+            return self.hit
+
+    def _measure(self, limits: Limits) -> str | None:
+        if self.group is not None and self.baseline_events:  # what the kernel enforced
+            events = self.group.events()
+            if events["oom_kill"] > self.baseline_events["oom_kill"]:
+                return "memory"
+            if events["tasks_max"] > self.baseline_events["tasks_max"]:
+                return "tasks"
+        pids = self.members()
+        if sum(threads(pid) for pid in pids) >= limits.tasks:
+            return "tasks"
+        if sum(private_bytes(pid) for pid in pids) > limits.memory_mb << 20:
+            return "memory"
+        if self.temp_bytes() >= limits.disk_mb << 20:
+            return "disk"
+        return None
+
+    def unwatch(self) -> str | None:
+        hit = self.over()
+        with self.lock:
+            self.limits = None
+        return hit
+
+    def close(self) -> None:
+        self.closed.set()
+
+    def run(self) -> None:
+        while not self.closed.wait(self.INTERVAL):
+            self.over()
+
+
+def end(members: Callable[[], list[int]], rounds: int = 200) -> None:
+    """SIGKILL every process ``members`` names until none is left."""
+    for _ in range(rounds):
+        pids = members()
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.005)

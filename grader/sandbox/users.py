@@ -1,0 +1,180 @@
+"""Student code never runs as root: each grade's workers run as an unprivileged user of their own.
+
+A grader that runs as root (Gradescope, Docker, CI) claims a free uid from a range that needs no
+``/etc/passwd`` entry, one per concurrent grade: the claim is an abstract Unix socket bound in that
+uid's name, which the kernel releases when the grade ends, however it ends. File permissions then
+keep that user from the kit's secrets and from anything it must not change, with bubblewrap or
+without it. A grader that is not root cannot change user: student code runs as the grader's user.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import stat
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FIRST_UID = 62_000  # above the usual human and system ranges, below nobody (65534)
+SLOTS = 1_000
+SHARED_TEMP = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))  # writable by every user
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+@dataclass
+class GradingUser:
+    """The uid a grade's student code runs as (None: the grader's own, when it is not root)."""
+
+    uid: int | None
+    _claim: socket.socket | None = field(default=None, repr=False)
+
+    @classmethod
+    def claim(cls) -> GradingUser:
+        if not is_root():
+            return cls(None)
+        for slot in range(SLOTS):
+            claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                claim.bind(f"\0mnist-mlp-grader-uid-{FIRST_UID + slot}")
+            except OSError:
+                claim.close()
+                continue
+            user = cls(FIRST_UID + slot, claim)
+            user.end_processes()  # a grade killed before its clean-up may have left some
+            return user
+        raise RuntimeError(f"all {SLOTS} grading uids from {FIRST_UID} are in use")
+
+    def release(self) -> None:
+        if self.uid is not None:
+            self.end_processes()
+            self.remove_files()
+        if self._claim is not None:
+            self._claim.close()
+            self._claim = None
+
+    def end_processes(self, rounds: int = 100) -> None:
+        """SIGKILL every process of this uid, however it was started or detached."""
+        if self.uid is None:
+            return
+        for _ in range(rounds):
+            pids = processes_of(self.uid)
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+
+    def remove_files(self) -> int:
+        """Remove what this uid left in the folders every user may write to; the bytes it held."""
+        return sum(_owned(top, self.uid, remove=True) for top in SHARED_TEMP) if self.uid is not None else 0
+
+    def files_bytes(self) -> int:
+        return sum(_owned(top, self.uid, remove=False) for top in SHARED_TEMP) if self.uid is not None else 0
+
+
+def processes_of(uid: int) -> list[int]:
+    """The live processes whose real uid is ``uid`` (read from ``status``: once a process changed its
+    uid, its /proc folder belongs to root)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status", "rb") as status:
+                    fields = dict(line.split(b":", 1) for line in status if b":" in line)
+                if int(fields[b"Uid"].split()[0]) == uid and not fields[b"State"].strip().startswith(b"Z"):
+                    found.append(int(entry))
+            except (OSError, KeyError, ValueError):
+                continue
+    return found
+
+
+def _owned(top: Path, uid: int, remove: bool) -> int:
+    """Bytes in the entries of ``top`` that ``uid`` owns (a folder with all it holds), removing them if
+    asked. In a sticky folder such as /tmp a user can add entries only at the top or in its own."""
+    total = 0
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if info.st_uid == uid:
+            total += info.st_blocks * 512 if not stat.S_ISDIR(info.st_mode) else folder_bytes(Path(entry.path))
+            if remove:
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        pass
+    return total
+
+
+def become(uid: int) -> None:
+    """Drop every privilege for good: groups, gid, uid; and no setuid program can give them back."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def make_reachable(paths: Iterable[Path]) -> list[Path]:
+    """Let every user pass through (not list) the folders above ``paths``: the grading user must
+    start Python from the interpreter and the environment, which may lie under root's home (0700).
+    Returns the folders changed."""
+    changed = []
+    for path in paths:
+        for folder in [*reversed(Path(path).resolve().parents), Path(path).resolve()]:
+            mode = folder.stat().st_mode
+            if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+                os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
+                changed.append(folder)
+    return changed
+
+
+def keep_private(paths: Iterable[Path]) -> None:
+    """Make the kit's secrets (reference solutions, cached observations) root's alone."""
+    for path in paths:
+        if path.exists() and not path.is_symlink():
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
+def readable_by_others(path: Path) -> bool:
+    """Whether a user with no special rights could read ``path`` (every folder above it passable)."""
+    path = Path(path).resolve()
+    try:
+        if not path.stat().st_mode & stat.S_IROTH:
+            return False
+        return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents)
+    except OSError:
+        return False
+
+
+def folder_bytes(folder: Path, stop_at: int = 1 << 40) -> int:
+    """Bytes in the files under ``folder``, counting no further than ``stop_at``."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+            if total >= stop_at:
+                return total
+    return total
