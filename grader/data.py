@@ -82,9 +82,9 @@ def require(root: Path) -> None:
     missing = [name for name in FILES.values() if not (folder / name).is_file()]
     if missing:
         raise DataNotFound(
-            f"MNIST not found in {folder} (missing {', '.join(missing)}); "
-            "point --data-dir (make grade DATA_DIR=...) at the folder that holds MNIST/raw/, or download it there "
-            "with `make data`"
+            f"MNIST not found in {folder} (missing {', '.join(missing)}); download it there with "
+            f"`make data DATA_DIR={root}` (make grade, train and test do so by themselves), put the four files in "
+            f"{folder}/, or point --data-dir (make grade DATA_DIR=...) at a folder that holds a copy in MNIST/raw/"
         )
 
 

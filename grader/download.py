@@ -4,7 +4,8 @@ The four uncompressed files are checked against MNIST's md5s (a fraction of a se
 are all there nothing is fetched and torch is not even imported. Each missing or corrupt file is
 downloaded with torchvision's machinery (its mirrors, a progress bar) into a scratch folder, unpacked,
 checked, and only then moved into place: a partial or corrupt download never reaches the grader.
-``MNIST_MIRROR`` (an http(s) URL of a folder holding the four ``.gz`` files) replaces the mirrors.
+``MNIST_MIRROR`` (http(s) URLs of folders holding the four ``.gz`` files, space-separated, tried in
+order) replaces torchvision's mirrors.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def bad_files(folder: Path) -> list[str]:
 def mirrors() -> list[str]:
     from torchvision.datasets import MNIST  # imported only when something must be fetched: torch takes seconds
 
-    mirror = os.environ.get("MNIST_MIRROR")
-    return [mirror.rstrip("/") + "/"] if mirror else list(MNIST.mirrors)
+    chosen = os.environ.get("MNIST_MIRROR", "").split()
+    return [mirror.rstrip("/") + "/" for mirror in chosen] or list(MNIST.mirrors)
 
 
 def fetch(name: str, folder: Path) -> None:
@@ -76,14 +77,14 @@ def ensure(root: Path) -> None:
     Raises DataNotFound with a one-line message saying what is missing and what to do."""
     folder = raw_folder(root)
     todo = bad_files(folder)
-    for done, name in enumerate(todo):
+    for index, name in enumerate(todo):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fetch(name, folder)
         except OSError as error:  # DataNotFound included
             reason = " ".join(str(error).split())
             raise DataNotFound(
-                f"MNIST is not in {folder}/ (missing or corrupt: {', '.join(todo[done:])}) and could not be "
+                f"MNIST is not in {folder}/ (missing or corrupt: {', '.join(todo[index:])}) and could not be "
                 f"downloaded ({reason}). Either put the four files ({', '.join(MD5)}) in {folder}/, or point "
                 "DATA_DIR at a folder that holds a copy in MNIST/raw/ (make grade DATA_DIR=path/to/folder)."
             ) from error

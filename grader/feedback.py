@@ -15,6 +15,7 @@ DOING = {
     "dataloaders": "calling make_dataloaders and iterating over both loaders",
     "mlp_structure": "building MLP()",
     "mlp_outputs": "running MLP() on a batch",
+    "mlp_output_range": "running MLP() on a batch, also with its last layer's output scaled up",
     "mlp_per_sample": "running MLP() on a batch and on each of its samples",
     "mlp_registration": "running, back-propagating through and stepping MLP()",
     "train_instrumented": "calling train_epoch on the grader's model and batches",

@@ -22,9 +22,10 @@ def data_dir() -> Path:
     return root
 
 
-def run_grader(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_grader(*args: str | Path, timeout: float = 600, **options) -> subprocess.CompletedProcess:
+    """``python -m grader ARGS`` as a user runs it; ``options`` go to ``subprocess.run`` (env, preexec_fn)."""
     return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=KIT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, **options)
 
 
 def grade(folder: Path, data_dir: Path, tmp_path: Path) -> dict:

@@ -4,8 +4,13 @@ it must lose and a phrase the student must read in the first of them."""
 
 from __future__ import annotations
 
+import stat
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from tests.conftest import SOLUTIONS
 from tests.zoo import Bug
 
 TRAINING = ("train_losses", "train_gradients", "train_device", "train_mode", "train_reference")
@@ -58,18 +63,110 @@ except OSError:
 '''
 
 
+# Starts, at import, a daemon that leaves its session, ignores SIGTERM and SIGHUP, and never ends.
+DAEMON = '''
+import os as _os, signal as _signal, time as _time
+def _daemon():
+    if _os.fork():
+        return
+    _os.setsid()
+    if _os.fork():
+        _os._exit(0)
+    _signal.signal(_signal.SIGTERM, _signal.SIG_IGN)
+    _signal.signal(_signal.SIGHUP, _signal.SIG_IGN)
+    while True:
+        _time.sleep(0.5)
+_daemon()
+'''
+
+# Tries to change the kit where it stands: append to, and replace, the rubric, a check, the grader's
+# feedback, the cached reference observations; and leave a file of its own in the kit.
+TAMPER = '''
+def _tamper():
+    import os, pathlib, grader
+    kit = pathlib.Path(grader.__file__).resolve().parent.parent
+    targets = [kit / "grader" / "rubric.toml", kit / "grader" / "checks" / "check_training.py",
+               kit / "grader" / "feedback.py", kit / "grader" / "sandbox" / "users.py"]
+    try:
+        targets += (kit / ".cache" / "reference").glob("*.json")
+    except OSError:
+        pass
+    for path in targets:
+        try:
+            with open(path, "a") as file:
+                file.write("\\n# tampered\\n")
+        except OSError:
+            pass
+        try:
+            copy = path.with_name(path.name + ".tampered")
+            copy.write_text(path.read_text() + "\\n# tampered\\n")
+            os.replace(copy, path)
+        except OSError:
+            pass
+    try:
+        (kit / "grader" / "checks" / "check_zz_tampered.py").write_text("def check_nothing(): pass\\n")
+    except OSError:
+        pass
+_tamper()
+'''
+
+FORK_BOMB = "    import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n"
+THREAD_BOMB = ("    import threading, time\n    while True:\n"
+               "        threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n")
+# Twelve processes of 1 GiB each: every one under the per-process limit, all together far over the check's.
+MEMORY_SPREAD = ("    import os, time\n    for _ in range(12):\n        if os.fork() == 0:\n"
+                 "            hog = bytearray(1 << 30)\n            time.sleep(3600)\n    time.sleep(3600)\n")
+# Files of 32 MiB without end, in every place a user may write to, ignoring every error.
+FILL_TEMP = ("    import itertools, os, tempfile\n    for number in itertools.count():\n"
+             "        for folder in (tempfile.gettempdir(), '/tmp', '/dev/shm', '/var/tmp'):\n"
+             "            try:\n                with open(os.path.join(folder, f'filler-{os.getpid()}-{number}'), 'wb') as f:\n"
+             "                    f.write(b'x' * (32 << 20))\n            except OSError:\n                pass\n")
+LINKED = ("model.py", "training.py")  # linked to the reference by the two link cases below
+
+
 @dataclass(frozen=True)
 class Hostile:
     bug: Bug
     message: str  # what the student reads in the first check lost
+    build: Callable[[Path], Path] | None = None  # makes the submission, where it is not the bug's edits
 
     @property
     def name(self) -> str:
         return self.bug.name
 
+    def make(self, into: Path) -> Path:
+        return self.build(into) if self.build else self.bug.apply(into)
+
 
 def hostile(name: str, file: str, edits: list[tuple[str, str]], loses: tuple[str, ...], message: str) -> Hostile:
     return Hostile(Bug(name, "hostile", file, tuple(edits), frozenset(loses)), message)
+
+
+def linked_folder(into: Path) -> Path:
+    """The reference's dataset.py, and model.py and training.py as links to the reference itself."""
+    into.mkdir(parents=True)
+    (into / "dataset.py").write_bytes((SOLUTIONS / "dataset.py").read_bytes())
+    for name in LINKED:
+        (into / name).symlink_to(SOLUTIONS / name)
+    return into
+
+
+def linked_zip(into: Path) -> Path:
+    """The same as a zip, its links stored as `zip --symlinks` stores them (and as `unzip` restores them)."""
+    into.mkdir(parents=True)
+    archive = into / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(SOLUTIONS / "dataset.py", "work/dataset.py")
+        for name in LINKED:
+            entry = zipfile.ZipInfo(f"work/{name}")
+            entry.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zipped.writestr(entry, str(SOLUTIONS / name))
+    return archive
+
+
+ALL_BUT_DATASET = ("mlp_output", "mlp_batch_independence", "mlp_input_features", "mlp_nonlinear", "mlp_logits",
+                   "mlp_parameters", "train_losses", "train_gradients", "train_device", "train_mode", "train_reference",
+                   "test_eval_mode", "test_no_grad", "test_device", "test_side_effects", "test_losses", "accuracy")
 
 
 HOSTILE = [
@@ -112,4 +209,18 @@ HOSTILE = [
     hostile("kill_the_worker", "training.py",
             [(TEST_BODY, "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(5)\n" + TEST_BODY)],
             TESTING, "kill its parent"),
+    hostile("fork_bomb", "training.py", [(TEST_BODY, FORK_BOMB + TEST_BODY)], TESTING, "processes and threads"),
+    hostile("thread_bomb", "training.py", [(TEST_BODY, THREAD_BOMB + TEST_BODY)], TESTING, "processes and threads"),
+    hostile("memory_spread", "training.py", [(TRAIN_BODY, MEMORY_SPREAD + TRAIN_BODY)], (*TRAINING, "accuracy"),
+            "of memory for all of the check's processes together"),
+    hostile("fill_temp", "training.py", [(TEST_BODY, FILL_TEMP + TEST_BODY)], TESTING, "of temporary files"),
+    hostile("daemon", "training.py", [("import torch\n", "import torch\n" + DAEMON), ("    model.train()\n", "")],
+            ("train_mode",), "training mode"),
+    hostile("tamper_with_the_kit", "training.py",
+            [("import torch\n", "import torch\n" + TAMPER), ("        optimizer.zero_grad()\n", "")],
+            ("train_gradients", "train_reference", "accuracy"), "accumulate"),
+    Hostile(Bug("linked_modules", "hostile", "model.py", (), frozenset(ALL_BUT_DATASET)), "symbolic link",
+            linked_folder),
+    Hostile(Bug("linked_in_zip", "hostile", "model.py", (), frozenset(ALL_BUT_DATASET)), "symbolic link",
+            linked_zip),
 ]

@@ -1,35 +1,78 @@
-"""Hostile submissions get their true score, in bounded time, and forge nothing."""
+"""Hostile submissions get their true score, in bounded time, in both sandbox modes, and leave nothing:
+no forged file, no process, no temporary file, no change to the kit.
+
+Each grade runs inside an outer limit of the test's own (a control group): if a submission ever
+reaches it, the grader's own limits did not hold, and the test fails. Without control groups the
+hostile tests are not run at all rather than run unprotected."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
+from contextlib import contextmanager
 
 import pytest
 
 from grader.rubric import DEFAULT
-from grader.sandbox import jail
-from tests.conftest import run_grader
+from grader.sandbox import jail, users
+from grader.sandbox.cgroups import Group
+from tests.conftest import KIT, run_grader
 from tests.hostile import HOSTILE
 from tests.zoo import Bug
+
+MODES = {"bubblewrap": {}, "processes": {jail.FORCE_FALLBACK: "0"}}  # the second as on Gradescope
+OUTER_MEMORY, OUTER_TASKS = 8 << 30, 3000
 
 
 @pytest.fixture(scope="module")
 def quick_rubric(tmp_path_factory):
-    """The default rubric with a 20 s limit per check, so that hanging code costs little time."""
+    """The default rubric with tighter limits, so that hanging or hoarding code costs little time."""
     path = tmp_path_factory.mktemp("rubric") / "rubric.toml"
-    path.write_text(DEFAULT.read_text().replace("check_seconds = 60", "check_seconds = 20").replace("memory_mb = 3072", "memory_mb = 2048"))
+    path.write_text(DEFAULT.read_text().replace("check_seconds = 60", "check_seconds = 20")
+                    .replace("memory_mb = 3072", "memory_mb = 2048").replace("tasks = 256", "tasks = 128")
+                    .replace("disk_mb = 512", "disk_mb = 256"))
     return path
 
 
+def environment(mode: str) -> dict[str, str]:
+    if mode == "bubblewrap" and not jail.bubblewrap():
+        pytest.skip("bubblewrap cannot run here")
+    return os.environ | MODES[mode]
+
+
+@contextmanager
+def outer_limit():
+    """A control group around one grade, bounding memory and tasks well above the grader's own limits."""
+    group = Group.create("kit-test")
+    if group is None:
+        pytest.skip("no control group can be made here for an outer limit: hostile tests are not run unprotected")
+    group.limit(OUTER_MEMORY, OUTER_TASKS)
+    try:
+        yield group
+    finally:
+        group.close()
+
+
+def tampered() -> list[str]:
+    """The kit's files a submission changed, added or replaced (tests.hostile.TAMPER marks what it touches)."""
+    files = [*(KIT / "grader").rglob("*"), *(KIT / ".cache").rglob("*"), *(KIT / "solutions").rglob("*")]
+    return [str(path) for path in files if path.is_file() and "__pycache__" not in path.parts
+            and (path.suffix == ".tampered" or "zz_tampered" in path.name or b"# tampered" in path.read_bytes())]
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", HOSTILE, ids=[case.name for case in HOSTILE])
-def test_hostile_submission_gets_its_true_score(case, data_dir, tmp_path, quick_rubric):
-    if case.name == "read_reference" and not jail.bubblewrap():
-        pytest.skip("without bubblewrap the reference stays readable (the grader says so in its report)")
-    folder = case.bug.apply(tmp_path / case.name)
+def test_hostile_submission_gets_its_true_score(case, mode, data_dir, tmp_path, quick_rubric):
+    env = environment(mode)
+    submission = case.make(tmp_path / case.name)
     results = tmp_path / "results.json"
     started = time.monotonic()
-    done = run_grader(folder, "--data-dir", data_dir, "--results", results, "--rubric", quick_rubric, timeout=400)
+    with outer_limit() as outer:
+        done = run_grader(submission, "--data-dir", data_dir, "--results", results, "--rubric", quick_rubric,
+                          timeout=400, env=env, preexec_fn=lambda: outer.join(os.getpid()))
+        assert outer.events() == {"oom_kill": 0, "tasks_max": 0}, "the outer limit was reached: the grader's did not hold"
+        assert outer.members() == [], "processes of the grade were left running"
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 300
     written = results.read_text()
@@ -40,6 +83,12 @@ def test_hostile_submission_gets_its_true_score(case, data_dir, tmp_path, quick_
     assert set(lost) == case.bug.loses, done.stdout
     assert report["score"] == sum(t["max_score"] for t in report["tests"] if t["tags"][0] not in case.bug.loses)
     assert case.message in next(t["output"] for t in report["tests"] if t["tags"][0] in case.bug.loses), done.stdout
+    assert f"Sandbox: {mode}" in report["output"]
+    assert tampered() == [], "the submission changed the kit"
+    if users.is_root():
+        uid = int(report["output"].split("as uid ")[1].split(",")[0])
+        assert users.processes_of(uid) == [], "processes of the grading user were left running"
+        assert users.GradingUser(uid).files_bytes() == 0, "temporary files were left behind"
 
 
 def test_a_whole_run_is_bounded(data_dir, tmp_path):

@@ -6,7 +6,7 @@ import zipfile
 
 import nbformat
 
-from grader.notebook import definitions
+from grader.notebook import module_source
 from kit.nbgrader import build_notebook
 from tests.conftest import SOLUTIONS, grade
 from tests.zoo import ZOO
@@ -41,6 +41,30 @@ def test_notebook_and_zip_grade_like_the_folder(data_dir, tmp_path):
     assert by_folder["score"] == 100 - 4 - 20
 
 
-def test_only_definitions_of_a_cell_are_kept():
-    cell = "%matplotlib inline\nimport torch\nmodel = MLP()\ntrain(model)\ndef f():\n    return 1\n"
-    assert definitions(cell) == "import torch\n\nmodel = MLP()\n\ndef f():\n    return 1"
+def test_only_what_the_parts_need_is_kept():
+    cells = [
+        "%matplotlib inline\n!pip install tqdm\nimport torch\nimport matplotlib.pyplot as plt\n"
+        "from google.colab import drive\ndrive.mount('/content/drive')\nHIDDEN = 64\nUNUSED = 1",
+        "class MLP(torch.nn.Module):\n    pass",  # replaced below, as the kernel would
+        "def make_dataloaders(root, batch_size=64):\n    train_loader = load(root)\n    return train_loader, None",
+        "def load(root):\n    return root",
+        "train_loader, test_loader = make_dataloaders('./data')\nmodel = MLP()\nmodel\nplt.plot([1])",
+        "class MLP(torch.nn.Module):\n    def __init__(self, hidden=HIDDEN):\n        super().__init__()",
+        "if __name__ == '__main__':\n    MLP()",
+        "%%bash\nls",
+        "def broken(:\n    pass",
+        "torch.nn.Linear?",
+    ]
+    source = module_source(cells)
+    for kept in ("import torch", "HIDDEN = 64", "def make_dataloaders", "def load", "hidden=HIDDEN"):
+        assert kept in source, kept
+    for dropped in ("plt", "drive", "UNUSED", "train_loader, test_loader =", "model = MLP()", "__main__", "ls",
+                    "broken", "Linear?"):
+        assert dropped not in source, dropped
+    assert source.count("class MLP") == 1
+    compile(source, "notebook", "exec")
+
+
+def test_a_cell_that_defines_a_part_keeps_its_syntax_error():
+    source = module_source(["import torch", "def train_epoch(model, optimizer:\n    pass"])
+    assert "def train_epoch(model, optimizer:" in source

@@ -50,7 +50,7 @@ ZOO = [
     bug("image_no_channel", "D4", "dataset.py", IMAGE, "image = self.images[index].float().div(255)",
         "dataset_images", "dataset_batches"),
     bug("image_not_scaled", "D5", "dataset.py", IMAGE, "image = self.images[index].float().unsqueeze(0)",
-        "dataset_images", "accuracy"),
+        "dataset_images"),  # trains well on 0-255 and is scored through the same dataset: costs once
     bug("image_scaled_twice", "D5", "dataset.py", IMAGE, "image = self.images[index].float().div(255).div(255).unsqueeze(0)",
         "dataset_images", "accuracy"),
     bug("labels_uint8", "D9", "dataset.py", "torch.as_tensor(labels, dtype=torch.int64)", "torch.as_tensor(labels)",
@@ -69,6 +69,9 @@ ZOO = [
         "loaders_order"),
     bug("batch_size_ignored", "—", "dataset.py", "targets), batch_size=batch_size, shuffle=False", "targets), batch_size=64, shuffle=False",
         "loaders_batch_size"),
+    bug("image_normalized", "D5", "dataset.py", IMAGE,
+        "image = self.images[index].float().div(255).sub(0.1307).div(0.3081).unsqueeze(0)",
+        "dataset_images"),
     # model.py
     bug("wrong_input_size", "M1", "model.py", "nn.Linear(28 * 28, hidden),\n", "nn.Linear(28 * 26, hidden),\n",
         "mlp_output", "mlp_batch_independence", "mlp_input_features", "mlp_nonlinear", "mlp_logits", "mlp_parameters",
@@ -81,6 +84,10 @@ ZOO = [
         "mlp_output"),
     bug("softmax_output", "M6", "model.py", "nn.Linear(hidden, 10),\n", "nn.Linear(hidden, 10),\n            nn.Softmax(dim=1),\n",
         "mlp_logits"),
+    bug("relu_after_last_layer", "M6", "model.py", "nn.Linear(hidden, 10),\n",
+        "nn.Linear(hidden, 10),\n            nn.ReLU(),\n", "mlp_logits", "accuracy"),  # dead logits: ~68%
+    bug("tanh_after_last_layer", "M6", "model.py", "nn.Linear(hidden, 10),\n",
+        "nn.Linear(hidden, 10),\n            nn.Tanh(),\n", "mlp_logits"),
     bug("no_activation", "M7", "model.py", "            nn.ReLU(),\n", "",
         "mlp_nonlinear", "accuracy"),
     Bug("layers_in_a_list", "M8", "model.py", (
@@ -108,6 +115,12 @@ ZOO = [
         "train_device"),
     bug("hard_coded_cuda", "T7", "training.py", TRAIN_MOVE, "        inputs, targets = inputs.cuda(), targets.cuda()\n        optimizer.zero_grad()",
         "train_device", "accuracy"),
+    Bug("module_level_device", "T6", "training.py", (
+        ("import torch\n", "import torch\n\nDEVICE = torch.device(\"cpu\")\n"),
+        (TRAIN_MOVE, "        inputs, targets = inputs.to(DEVICE), targets.to(DEVICE)\n        optimizer.zero_grad()"),
+    ), frozenset({"train_device"})),
+    bug("cuda_if_available", "T6", "training.py", "    model.eval()\n",
+        "    device = \"cuda\" if torch.cuda.is_available() else \"cpu\"\n    model.eval()\n", "test_device"),
     bug("no_model_train", "T8", "training.py", "    model.train()\n", "",
         "train_mode"),
     bug("own_optimizer", "T11", "training.py", "    model.train()\n",

@@ -68,11 +68,24 @@ def check_mlp_nonlinear(grading_run):
 @pytest.mark.check("mlp_logits")
 def check_mlp_logits(grading_run):
     inputs = np.random.default_rng(3).random((16, 1, 28, 28), dtype=np.float32)
-    out = grading_run.observe("mlp_outputs", inputs=inputs)["values"].reshape(16, -1)
+    observed = grading_run.observe("mlp_output_range", inputs=inputs, scale=1000.0)
+    out = observed["outputs"]["values"].reshape(16, -1)
     probabilities = bool(np.all(out >= 0) and np.all(out <= 1) and np.allclose(out.sum(1), 1, atol=1e-4))
     expect(not probabilities, "every output row lies in [0, 1] and sums to 1: the model returns probabilities",
            "raw logits (any real numbers)",
            "remove the final softmax: nn.CrossEntropyLoss applies log-softmax itself")
+    scaled = observed["scaled"]
+    seen = out if scaled is None else scaled["values"].reshape(16, -1)
+    how = "" if scaled is None else ", even with the last nn.Linear's output scaled up 1000 times"
+    expect(np.any(seen < 0), f"no output is ever negative{how} (smallest {float(seen.min()):.4g})",
+           "raw logits, negative as well as positive",
+           "an activation after the last layer (ReLU, sigmoid, softmax, abs) keeps the logits from being negative: "
+           "return the last nn.Linear's output as it is")
+    expect(scaled is None or float(np.abs(seen).max()) > 1.0 + 1e-6,
+           f"the outputs stay within [-1, 1]{how} (largest magnitude {float(np.abs(seen).max()):.4g})",
+           "raw logits, which grow with the last layer's weights",
+           "an activation after the last layer (tanh, hardtanh, sigmoid) bounds the logits: return the last "
+           "nn.Linear's output as it is")
 
 
 @pytest.mark.check("mlp_parameters")

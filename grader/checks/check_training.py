@@ -46,8 +46,10 @@ def forward_calls(function: str, observed: dict) -> list[dict]:
 
 def device_verdict(function: str, observed: dict) -> None:
     wrong = observed["wrong_moves"]
-    expect(not wrong, f"{function} called {', '.join(sorted(set(wrong)))} on a batch while the device given was cpu",
-           "tensors moved with .to(device), the `device` argument", "do not hard-code the device: use .to(device)")
+    expect(not wrong, f"{function} called {', '.join(sorted(set(wrong)))} on a batch, while the `device` argument "
+           "it was given was cpu:0", "each batch moved with .to(device), to the device the caller passed",
+           "use the `device` argument: a hard-coded .cuda()/.cpu(), or a device of your own (a module-level "
+           "DEVICE, \"cuda\" if available), ignores the device the caller chose")
     forwards = forward_calls(function, observed)
     unmoved_inputs = sum(not call["input_moved"] for call in forwards)
     unmoved_targets = sum(not call["targets_moved"] for call in observed["losses"])

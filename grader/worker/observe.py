@@ -129,6 +129,24 @@ def mlp_outputs(ctx: Context, inputs: np.ndarray) -> dict:
 
 
 @observer
+def mlp_output_range(ctx: Context, inputs: np.ndarray, scale: float) -> dict:
+    """The outputs, and the outputs with the output layer's own output scaled up: raw logits grow
+    with it, in both signs; an activation after that layer keeps them non-negative or bounded."""
+    model = _model(ctx)
+    plain = _forward(model, inputs)
+    outputs = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    last = ([m for m in outputs if m.out_features == 10] or outputs or [None])[-1]
+    if last is None:
+        return {"outputs": describe(plain), "scaled": None}
+    hook = last.register_forward_hook(lambda module, args, output: output * scale)
+    try:
+        scaled = _forward(model, inputs)
+    finally:
+        hook.remove()
+    return {"outputs": describe(plain), "scaled": describe(scaled)}
+
+
+@observer
 def mlp_per_sample(ctx: Context, inputs: np.ndarray) -> dict:
     model = _model(ctx)
     return {
@@ -176,7 +194,7 @@ def train_instrumented(ctx: Context, seed: int) -> dict:
     optimizer = probes.RecordingSGD(model.parameters(), lr=0.0)
     batches = _probe_batches(ctx)
     probes.Unmoved.wrong_moves = []
-    returned = train_epoch(model, optimizer, probes.ProbeLoader(batches, mark_unmoved=True), criterion, CPU)
+    returned = train_epoch(model, optimizer, probes.ProbeLoader(batches, mark_unmoved=True), criterion, probes.DEVICE)
     return {
         "batches": len(batches),
         "returned": describe(returned),
@@ -194,7 +212,7 @@ def train_sgd(ctx: Context, seed: int) -> dict:
     model = probes.probe_net(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     loader = probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=True)
-    train_epoch(model, optimizer, loader, nn.CrossEntropyLoss(), CPU)
+    train_epoch(model, optimizer, loader, nn.CrossEntropyLoss(), probes.DEVICE)
     return {"parameters": _parameters(model)}
 
 
@@ -211,7 +229,7 @@ def test_instrumented(ctx: Context, seed: int) -> dict:
     criterion = probes.SpyCriterion()
     state_before = {k: v.clone() for k, v in model.state_dict().items()}
     probes.Unmoved.wrong_moves = []
-    returned = test_epoch(model, probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=True), criterion, CPU)
+    returned = test_epoch(model, probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=True), criterion, probes.DEVICE)
     grad_enabled_after = torch.is_grad_enabled()
     torch.set_grad_enabled(True)
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v.as_subclass(torch.Tensor), state_before[k])]
@@ -242,14 +260,29 @@ def accuracy_start(ctx: Context, seed: int, batch_size: int, learning_rate: floa
 
 @observer
 def accuracy_epoch(ctx: Context) -> dict:
-    """One epoch of the student's ``train_epoch``; then the grader's own pass over the test images."""
+    """One epoch of the student's ``train_epoch``; then their model on the test images, as their own
+    ``MNISTDataset`` prepares them (in the files' order; the labels stay with the grading process)."""
     model, optimizer, loader = ctx.state["run"]
     returned = ctx.student.get("training", "train_epoch")(model, optimizer, loader, nn.CrossEntropyLoss(), CPU)
     losses = ctx.attempt(lambda: np.asarray([float(loss) for loss in returned], np.float64))
     model.eval()
     predictions = []
     with torch.no_grad():
-        for images in torch.as_tensor(ctx.mnist["test_images"]).split(1000):
-            logits = model(images.float().div(255).unsqueeze(1))
+        for images in _test_images(ctx).split(1000):
+            logits = model(images)
             predictions.append(torch.as_tensor(logits).reshape(len(images), -1).argmax(1))
     return {"losses": losses, "predictions": torch.cat(predictions).numpy()}
+
+
+def _test_images(ctx: Context) -> torch.Tensor:
+    """The test images through the student's ``MNISTDataset``, stacked; made once per run."""
+    if "test_images" not in ctx.state:
+        images = torch.as_tensor(ctx.mnist["test_images"])
+        dataset = ctx.student.get("dataset", "MNISTDataset")(images, torch.zeros(len(images), dtype=torch.int64))
+        batches = DataLoader(dataset, batch_size=1000, shuffle=False)
+        ctx.state["test_images"] = torch.cat([plain_tensor(batch[0]) for batch in batches])
+    return ctx.state["test_images"]
+
+
+def plain_tensor(value: Any) -> torch.Tensor:
+    return torch.as_tensor(value).as_subclass(torch.Tensor)

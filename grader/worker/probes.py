@@ -8,6 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# The device the grader hands to train_epoch and test_epoch: the CPU, named with an index so that a move
+# to it can be told from a move to a device of the student's own ("cpu", or "cuda" if available).
+DEVICE = torch.device("cpu", 0)
+
 
 class Unmoved(torch.Tensor):
     """A tensor not yet moved to the device: ``.to(device)`` returns a plain tensor.
@@ -19,15 +23,15 @@ class Unmoved(torch.Tensor):
     the student's loop can still be observed on a machine without that device.
     """
 
-    device = torch.device("cpu")
+    device = DEVICE
     wrong_moves: list[str] = []
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         asked = _asked_device(func, args, kwargs)
-        if asked is not None and (func is not torch.Tensor.to or asked.type != cls.device.type):
-            cls.wrong_moves.append(f".{func.__name__}({', '.join(map(str, args[1:]))})")
+        if asked is not None and (func is not torch.Tensor.to or asked != cls.device):
+            cls.wrong_moves.append(f".{func.__name__}({', '.join([*map(str, args[1:]), *map(str, kwargs.values())])})")
             return args[0].as_subclass(torch.Tensor)
         out = super().__torch_function__(func, types, args, kwargs)
         if asked is not None and isinstance(out, torch.Tensor):
