@@ -42,7 +42,7 @@ def single(data_dir: Path, repeat: int) -> tuple[float, float]:
     grade = python("-m", "grader", "solutions", "--data-dir", data_dir)
     cold, _ = timed(*grade)  # also fills the reference cache
     grades = [timed(*grade) for _ in range(repeat)]
-    plain = [timed(*grade, "--no-sandbox")[0] for _ in range(repeat)]
+    plain = [timed(*grade, "--no-bubblewrap")[0] for _ in range(repeat)]
     baselines = [timed(*python("-m", "bench.baseline", "--data-dir", data_dir))[0] for _ in range(repeat)]
     grade_s, baseline_s = min(g[0] for g in grades), min(baselines)
     print(f"one grade: first {cold:.2f} s (may compute the reference's observations), then "

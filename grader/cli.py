@@ -94,10 +94,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="write a feedback report with training curves: HTML if FILE ends in .html, "
                              "else Markdown (repeatable)")
     parser.add_argument("--rubric", type=Path, default=DEFAULT, help="the rubric TOML (default: grader/rubric.toml)")
-    parser.add_argument("--no-sandbox", action="store_true", help="run workers without bubblewrap (not for untrusted code)")
+    parser.add_argument("--no-bubblewrap", "--no-sandbox", dest="no_bubblewrap", action="store_true",
+                        help="act as where bubblewrap cannot run, as on Gradescope (also: GRADER_BUBBLEWRAP=0)")
     args = parser.parse_args(argv)
     try:
-        report = grade(args.submission, args.data_dir, args.rubric, isolate=not args.no_sandbox)
+        report = grade(args.submission, args.data_dir, args.rubric, isolate=not args.no_bubblewrap)
     except CannotGrade as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2

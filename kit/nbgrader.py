@@ -65,6 +65,43 @@ optimizer step (`optimizer.step()` moves each weight against its gradient). `mod
 `torch.no_grad()` stops PyTorch from recording the computation while we only evaluate.""",
 }
 
+# Ungraded cells after each part, to try it as the lab does; the grader never runs them.
+TRY_IT = {
+    "dataset.py": """# Try it: one item and one batch (MNIST is read from DATA_DIR, or ./data, and downloaded there if missing)
+import os
+
+train_loader, test_loader = make_dataloaders(os.environ.get("DATA_DIR", "data"), batch_size=64)
+image, target = train_loader.dataset[0]
+print("one item:", tuple(image.shape), image.dtype, f"values {image.min():.2f}-{image.max():.2f}", "target", target)
+images, targets = next(iter(train_loader))
+print("one batch:", tuple(images.shape), tuple(targets.shape), "first targets", targets[:10].tolist())""",
+    "model.py": """# Try it: the model, its parameters, and the logits of one batch
+model = MLP()
+print(model)
+print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
+print("logits:", tuple(model(images).shape))""",
+    "training.py": """# Try it: train a few hundred batches with a progress bar, then plot the losses
+%matplotlib inline
+import itertools
+
+import matplotlib.pyplot as plt
+import torch
+from tqdm.auto import tqdm
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = MLP().to(device)
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+criterion = torch.nn.CrossEntropyLoss()
+batches = list(itertools.islice(train_loader, 300))
+losses = train_epoch(model, optimizer, tqdm(batches, desc="training"), criterion, device)
+test_losses = test_epoch(model, test_loader, criterion, device)
+plt.plot(losses, label="training loss, per batch")
+plt.axhline(sum(test_losses) / len(test_losses), color="tab:orange", label="test loss, mean")
+plt.xlabel("batch")
+plt.legend()
+plt.show()""",
+}
+
 CHECKS_INTRO = """## 4. Checks
 
 Each cell below runs one of the grader's checks on your code and is worth that check's points. The
@@ -99,6 +136,7 @@ def build_notebook(solutions: Path) -> nbformat.NotebookNode:
         stem = name.removesuffix(".py")
         cells.append(markdown(LESSONS[name], f"about_{stem}"))
         cells.append(solution(HintsAsComments()((solutions / name).read_text()), stem))
+        cells.append(nbformat.v4.new_code_cell(TRY_IT[name]))
     cells.append(markdown(CHECKS_INTRO, "about_checks"))
     cells += [test(check) for check in rubric.load(check_ids=checks.declared()).checks.values()]
     notebook = nbformat.v4.new_notebook(cells=cells)
