@@ -28,6 +28,7 @@ from grader import checks
 from grader.paths import KIT_ROOT
 from grader.report import write_atomically
 from grader.rubric import DEFAULT, Rubric, RubricError, load
+from grader.submission import ARCHIVES, is_archive
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.html"
@@ -42,13 +43,20 @@ class Graded:
 
 
 def submissions(folder: Path) -> dict[str, Path]:
-    """Each student's submission, by name: sub-folders, zip archives and notebooks."""
+    """Each student's submission, by name: sub-folders, zip and tar archives, and notebooks."""
     found = {}
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not (path.is_dir() or path.suffix in (".zip", ".ipynb")):
+        graded = path.is_dir() or path.suffix == ".ipynb" or is_archive(path)
+        if path.name.startswith(".") or path.is_symlink() or not graded:  # a link is not followed
             continue
-        found.setdefault(path.stem if path.is_file() else path.name, path)
+        found.setdefault(student_name(path), path)
     return found
+
+
+def student_name(path: Path) -> str:
+    """A submission's name without what makes it a notebook or an archive: ada.tar.gz is ada."""
+    suffix = next((s for s in (*ARCHIVES, ".ipynb") if path.is_file() and path.name.lower().endswith(s)), "")
+    return path.name[: len(path.name) - len(suffix)]
 
 
 def grade_one(student: str, path: Path, out: Path, data_dir: Path, rubric: Path, timeout: float) -> Graded:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import ast
 import os
-import shutil
 import stat
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -29,8 +29,8 @@ def problems(folder: Path, shown_as: Path | None = None) -> list[str]:
     present = [name for name in CONTRACT if (folder / name).is_file()]
     if not present and not refused:
         return [f"{shown_as or folder} holds none of {', '.join(CONTRACT)}: is this the submission folder?"]
-    found = [f"{reason} (the checks that need it fail)" if name in CONTRACT else f"{reason} (not graded)"
-             for name, reason in refused.items()]
+    found = notes(folder) + [f"{reason} (the checks that need it fail)" if name in CONTRACT else f"{reason} (not graded)"
+                             for name, reason in refused.items()]
     for name, names in CONTRACT.items():
         path = folder / name
         if name not in present:
@@ -64,39 +64,94 @@ class NotASubmission(ValueError):
     """A path that cannot be graded at all: a missing file, an unreadable notebook or archive."""
 
 
-def materialize(path: Path, into: Path) -> Path:
-    """The submission at ``path`` (a folder, a ``.ipynb`` or a ``.zip``) as a folder of modules.
+ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
-    The folder holds the submission's Python files and nothing else, for a worker to read. A folder
-    holding no module but one notebook is graded as that notebook (e.g. a Gradescope upload). Nothing
-    is followed: a link, or anything else that is not a plain file or folder, is refused, and
-    ``refusals`` says which and why.
+
+def is_archive(path: Path) -> bool:
+    return path.name.lower().endswith(ARCHIVES)
+
+
+def materialize(path: Path, into: Path, nested: bool = False) -> Path:
+    """The submission at ``path`` (a folder, a notebook, a single ``.py``, a zip or tar archive) as a
+    folder of modules, for a worker to read.
+
+    A folder holding no module but one notebook (or one archive) is graded as that notebook (or what
+    the archive holds). Nothing is followed: a link, or anything else that is not a plain file or
+    folder, is refused, and ``refusals`` says which and why; ``notes`` says what else was done.
     """
     if path.is_dir():
-        if not any(_entry_exists(path / name) for name in CONTRACT):
-            notebooks = [p for p in path.glob("*.ipynb") if _is_regular(p)]
-            if len(notebooks) == 1:
-                return materialize(notebooks[0], into)
-            inner = _shallowest(path)  # e.g. a repository uploaded with its files in assignment/
-            if inner != path:
-                return materialize(inner, into)
-        return _copy_modules(path, into)
+        return _from_folder(path, into, nested)
     if not path.exists():
         raise NotASubmission(f"no such folder: {path}")
     if path.suffix == ".ipynb":
         from grader import notebook  # nbformat is needed for notebooks only
         try:
-            return notebook.write_modules(notebook.code_cells(path), into)
+            cells = notebook.code_cells(path)
         except (ValueError, OSError) as error:
-            raise NotASubmission(f"{path} is not a readable notebook: {error}") from None
-    if path.suffix == ".zip":
-        unzipped = into.with_name("unzipped")
-        inner = _unzip(path, unzipped)
-        modules = materialize(inner, into)
-        for refused in unzipped.glob(REFUSED.format("*")):
-            shutil.copyfile(refused, modules / refused.name)
+            raise NotASubmission(f"{path.name} is not a readable notebook: {error}") from None
+        if not any(cell.strip() for cell in cells):
+            raise NotASubmission(f"{path.name} holds no code: write the parts in its code cells, then submit it")
+        return notebook.write_modules(cells, into)
+    if path.suffix == ".py":  # one file for all three (e.g. a notebook saved as a script)
+        from grader import notebook
+        note(into, f"{path.name} alone was graded as dataset.py, model.py and training.py together")
+        return notebook.write_modules([_text(path, into)], into)
+    if is_archive(path):
+        unpacked = into.parent / ("unpacked-inner" if nested else "unpacked")
+        modules = _from_folder(_unpack(path, unpacked), into, nested)
+        for extra in [*unpacked.glob(REFUSED.format("*")), *unpacked.glob(NOTES)]:
+            with (modules / extra.name).open("a") as merged:
+                merged.write(extra.read_text())
         return modules
-    raise NotASubmission(f"{path} is not a folder, a .ipynb notebook or a .zip archive")
+    raise NotASubmission(f"{path.name} is not a folder, a .ipynb notebook, a .py file or a .zip/.tar archive")
+
+
+def _from_folder(folder: Path, into: Path, nested: bool) -> Path:
+    names = {p.name.lower(): p for p in folder.iterdir()} if folder.is_dir() else {}
+    if not any(name in names for name in CONTRACT):
+        notebooks = sorted(p.name for p in folder.glob("*.ipynb") if _is_regular(p))
+        if len(notebooks) == 1:
+            return materialize(folder / notebooks[0], into)
+        if len(notebooks) > 1:
+            raise NotASubmission(f"the submission holds {len(notebooks)} notebooks ({', '.join(notebooks)}) and no "
+                                 f"{', '.join(CONTRACT)}: submit only the notebook to grade")
+        archives = sorted(p for p in folder.iterdir() if _is_regular(p) and is_archive(p))
+        if len(archives) == 1 and not nested:
+            note(into, f"{archives[0].name}, found inside the submission, was unpacked and graded")
+            return materialize(archives[0], into, nested=True)
+        inner = _shallowest(folder)  # e.g. a repository uploaded with its files in assignment/
+        if inner != folder:
+            return _from_folder(inner, into, nested)
+        if not any(folder.iterdir()):
+            raise NotASubmission("the submission is empty: it must hold dataset.py, model.py and training.py "
+                                 "(or one notebook)")
+    return _copy_modules(folder, into)
+
+
+NOTES = ".notes"
+
+
+def note(into: Path, text: str) -> None:
+    into.mkdir(parents=True, exist_ok=True)
+    with (into / NOTES).open("a") as notes:
+        notes.write(text + "\n")
+
+
+def notes(modules: Path) -> list[str]:
+    path = modules / NOTES
+    return path.read_text().splitlines() if path.is_file() else []
+
+
+def _text(path: Path, into: Path) -> str:
+    """A module's source as UTF-8; other encodings are read, converted, and noted."""
+    raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "cp1252"
+    note(into, f"{path.name} is not UTF-8 text (read as {encoding.upper()}): save it as UTF-8")
+    return raw.decode(encoding, errors="replace")
 
 
 def refusals(modules: Path) -> dict[str, str]:
@@ -117,56 +172,80 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
-def _entry_exists(path: Path) -> bool:
-    return os.path.lexists(path)
-
-
 def _copy_modules(folder: Path, into: Path) -> Path:
-    into.mkdir(parents=True)
-    for path in sorted(folder.glob("*.py")):
+    into.mkdir(parents=True, exist_ok=True)
+    for path in sorted(p for p in folder.iterdir() if p.name.lower().endswith(".py")):
+        name = path.name.lower() if path.name.lower() in CONTRACT else path.name
         mode = path.lstat().st_mode
         if stat.S_ISLNK(mode):
-            refuse(into, path.name, f"{path.name} is a symbolic link, which the grader does not follow: "
-                                    "submit the file itself")
+            refuse(into, name, f"{path.name} is a symbolic link, which the grader does not follow: "
+                               "submit the file itself")
         elif not stat.S_ISREG(mode):
-            refuse(into, path.name, f"{path.name} is not a regular file: submit the file itself")
+            refuse(into, name, f"{path.name} is not a regular file: submit the file itself")
         elif path.lstat().st_size > MAX_FILE_BYTES:
-            refuse(into, path.name, f"{path.name} is larger than the grader's limit of "
-                                    f"{MAX_FILE_BYTES >> 20} MiB for a module: keep data out of your code")
+            refuse(into, name, f"{path.name} is larger than the grader's limit of {MAX_FILE_BYTES >> 20} MiB "
+                               "for a module: keep data out of your code")
+        elif (into / name).exists():
+            note(into, f"{path.name} was not graded: {name} is there too (names differ only in case)")
         else:
-            with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NOFOLLOW)) as source:
-                (into / path.name).write_bytes(source.read(MAX_FILE_BYTES + 1))
+            if name != path.name:
+                note(into, f"{path.name} was graded as {name}: name it {name}, in lower case")
+            (into / name).write_text(_text(path, into), encoding="utf-8")
     return into
 
 
-def _unzip(archive: Path, into: Path) -> Path:
+def _unpack(archive: Path, into: Path) -> Path:
     """Extract what is safe (plain files, inside the archive, of sane sizes); refuse the rest by name."""
     into.mkdir(parents=True, exist_ok=True)
     try:
-        with zipfile.ZipFile(archive) as zipped:
-            members = [m for m in zipped.infolist() if not m.is_dir() and "__MACOSX" not in m.filename]
-            if sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES:
-                raise NotASubmission(f"{archive} unpacks to more than {MAX_ARCHIVE_BYTES >> 20} MiB")
-            for member in members:
-                name = Path(member.filename).name
-                kind = stat.S_IFMT(member.external_attr >> 16)
-                target = (into / member.filename).resolve()
-                if kind not in (0, stat.S_IFREG):
-                    what = "a symbolic link" if kind == stat.S_IFLNK else "not a regular file"
-                    refuse(into, name, f"{member.filename} in the archive is {what}, which the grader does not "
-                                       "follow: put the file itself in the archive")
-                elif member.filename.startswith(("/", "\\")) or not target.is_relative_to(into.resolve()):
-                    refuse(into, name, f"{member.filename} in the archive points outside it (an absolute path "
-                                       "or ..): archive your folder from inside it")
-                elif name.endswith(".py") and member.file_size > MAX_FILE_BYTES:
-                    refuse(into, name, f"{member.filename} in the archive is larger than the grader's limit of "
-                                       f"{MAX_FILE_BYTES >> 20} MiB for a module: keep data out of your code")
-                else:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(zipped.read(member))
-    except zipfile.BadZipFile as error:
-        raise NotASubmission(f"{archive} is not a readable zip archive: {error}") from None
+        entries = list(_zip_entries(archive) if archive.suffix == ".zip" else _tar_entries(archive))
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
+        kind = "zip" if archive.suffix == ".zip" else "tar"
+        reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(":")
+        raise NotASubmission(f"{archive.name} is not a readable {kind} archive ({reason})") from None
+    entries = [e for e in entries if "__MACOSX" not in e[0]]
+    if not entries:
+        raise NotASubmission(f"{archive.name} is an empty archive: archive the folder that holds dataset.py, "
+                             "model.py and training.py")
+    if sum(size for _, _, size, _ in entries) > MAX_ARCHIVE_BYTES:
+        raise NotASubmission(f"{archive.name} unpacks to more than {MAX_ARCHIVE_BYTES >> 20} MiB")
+    for filename, kind, size, read in entries:
+        name = Path(filename).name
+        target = (into / filename).resolve()
+        if kind != "file":
+            refuse(into, name, f"{filename} in the archive is {kind}, which the grader does not follow: put the "
+                               "file itself in the archive")
+        elif filename.startswith(("/", "\\")) or not target.is_relative_to(into.resolve()):
+            refuse(into, name, f"{filename} in the archive points outside it (an absolute path or ..): archive "
+                               "your folder from inside it")
+        elif name.lower().endswith(".py") and size > MAX_FILE_BYTES:
+            refuse(into, name, f"{filename} in the archive is larger than the grader's limit of "
+                               f"{MAX_FILE_BYTES >> 20} MiB for a module: keep data out of your code")
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(read())
     return _shallowest(into)
+
+
+def _zip_entries(archive: Path):
+    """(name, kind, size, read) of every entry but folders."""
+    zipped = zipfile.ZipFile(archive)
+    for member in zipped.infolist():
+        if member.is_dir():
+            continue
+        mode = stat.S_IFMT(member.external_attr >> 16)
+        kind = "file" if mode in (0, stat.S_IFREG) else "a symbolic link" if mode == stat.S_IFLNK else "not a regular file"
+        yield member.filename, kind, member.file_size, lambda m=member: zipped.read(m)
+
+
+def _tar_entries(archive: Path):
+    tarred = tarfile.open(archive)
+    for member in tarred.getmembers():
+        if member.isdir():
+            continue
+        kind = ("file" if member.isreg() else "a symbolic link" if member.issym() or member.islnk()
+                else "not a regular file")
+        yield member.name, kind, member.size, lambda m=member: tarred.extractfile(m).read()
 
 
 def _shallowest(folder: Path, depth: int = 3) -> Path:
