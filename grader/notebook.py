@@ -107,6 +107,14 @@ def _reads(source: str) -> set[str]:
     return names
 
 
+def _source(code: str, node: ast.stmt) -> str:
+    """A top-level statement's text, decorators included (its node starts at ``def``/``class``)."""
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        return "\n".join(code.splitlines()[decorators[0].lineno - 1 : node.end_lineno])
+    return ast.get_source_segment(code, node) or ast.unparse(node)
+
+
 def statements(cells: list[str]) -> list[Statement]:
     found = []
     for number, cell in enumerate(cells, start=1):
@@ -121,7 +129,7 @@ def statements(cells: list[str]) -> list[Statement]:
             continue
         for node in tree.body:
             if isinstance(node, KEPT) and not _is_main_guard(node):
-                source = ast.get_source_segment(code, node, padded=False) or ast.unparse(node)
+                source = _source(code, node)
                 found.append(Statement(number, source, node, _bound(node), _reads(source)))
     return found
 

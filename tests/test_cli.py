@@ -89,3 +89,17 @@ def test_wrong_return_type_is_named(data_dir, tmp_path):
     report = grade(folder, data_dir, tmp_path)
     message = report["by_id"]["train_losses"]["output"]
     assert "train_epoch returned None" in message and "a list of 5 floats" in message
+
+
+def test_messages_show_only_what_the_student_printed(data_dir, tmp_path):
+    """Libraries set up in the sandbox (matplotlib's config, caches) say nothing; the student's prints do."""
+    folder = shutil.copytree(SOLUTIONS, tmp_path / "plots")
+    training = folder / "training.py"
+    head, tail = training.read_text().rsplit("    return losses\n", 1)  # test_epoch's: one loss, not all
+    training.write_text((head + "    return losses[:1]\n" + tail)
+                        .replace("import torch\n", "import matplotlib.pyplot as plt\nimport torch\n", 1)
+                        .replace("    model.eval()\n", "    print('evaluating')\n    plt.figure()\n    model.eval()\n", 1))
+    report = grade(folder, data_dir, tmp_path)
+    message = report["by_id"]["test_losses"]["output"]
+    assert "Your code printed:\nevaluating" in message
+    assert "matplotlib" not in message.lower() and "writable" not in message and "cache" not in message.lower()

@@ -68,3 +68,9 @@ def test_only_what_the_parts_need_is_kept():
 def test_a_cell_that_defines_a_part_keeps_its_syntax_error():
     source = module_source(["import torch", "def train_epoch(model, optimizer:\n    pass"])
     assert "def train_epoch(model, optimizer:" in source
+
+
+def test_decorators_stay_with_their_part():
+    source = module_source(["import torch", "@torch.no_grad()\ndef test_epoch(model, loader, criterion, device):\n"
+                                            "    return []"])
+    assert "@torch.no_grad()\ndef test_epoch" in source

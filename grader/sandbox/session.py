@@ -128,9 +128,10 @@ class Worker:
         """The processes of the check in progress: the grading user's, or those below the zygote."""
         if self.jail.user is not None and self.jail.user.uid is not None:
             return users.processes_of(self.jail.user.uid)
-        if self.process is None:
+        process = self.process  # the guard's thread asks while this one may stop the worker
+        if process is None:
             return []
-        return [pid for pid in processes.descendants(self.process.pid) if pid not in self.baseline[0]]
+        return [pid for pid in processes.descendants(process.pid) if pid not in self.baseline[0]]
 
     def temp_bytes(self) -> int:
         """Bytes in the check's temporary files, wherever its user could write them."""
