@@ -3,9 +3,13 @@
 Every entry of SUBMISSIONS (a sub-folder, a ``.zip`` or a ``.ipynb``) is one student's submission,
 named by its stem. Each is graded by its own ``python -m grader`` process (so one bad submission can
 stall or crash nothing but itself), several at a time. For each student the output folder gets
-``<student>/results.json`` and ``<student>/feedback.html``; for the class, ``grades.csv`` (student,
-total, points per check, seconds), ``summary.txt``, and the score histogram and most-failed checks as
-``summary.png``. A student already graded is skipped unless ``--force``.
+``<student>/results.json``, ``<student>/feedback.html`` (what the student may read now) and
+``<student>/feedback-instructor.html`` (everything); for the class, ``grades.csv`` (student, total,
+points per check, seconds, error, the rubric's hash), ``summary.txt``, the score histogram and
+most-failed checks as ``summary.png``, ``leaderboard.csv`` when the rubric asks for a leaderboard, and
+with ``--gradebook``, a copy of a Canvas or Moodle gradebook export with the scores, to import. A grade
+is kept while the submission, the rubric and the kit are what it was made of (``grader.fingerprint``),
+unless ``--force``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from grader import checks
+from grader import checks, gradebook
+from grader.fingerprint import fingerprint
 from grader.paths import KIT_ROOT
 from grader.report import write_atomically
 from grader.rubric import DEFAULT, Rubric, RubricError, load
@@ -32,6 +37,7 @@ from grader.submission import ARCHIVES, is_archive
 
 RESULTS = "results.json"
 FEEDBACK = "feedback.html"
+INSTRUCTOR_FEEDBACK = "feedback-instructor.html"
 
 
 @dataclass
@@ -64,7 +70,8 @@ def grade_one(student: str, path: Path, out: Path, data_dir: Path, rubric: Path,
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     command = [sys.executable, "-m", "grader", str(path), "--data-dir", str(data_dir), "--rubric", str(rubric),
-               "--results", str(folder / RESULTS), "--feedback", str(folder / FEEDBACK)]
+               "--results", str(folder / RESULTS), "--feedback", str(folder / FEEDBACK),
+               "--instructor-feedback", str(folder / INSTRUCTOR_FEEDBACK)]
     try:
         done = subprocess.run(command, cwd=KIT_ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -72,31 +79,54 @@ def grade_one(student: str, path: Path, out: Path, data_dir: Path, rubric: Path,
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
         return Graded(student, None, time.monotonic() - started, reason)
-    return previously(student, path, out)
+    results = kept(student, out)
+    return Graded(student, results, float(results.get("execution_time", 0)) if results else 0.0,
+                  "" if results else f"the grader wrote no readable {RESULTS}")
 
 
-def previously(student: str, path: Path, out: Path) -> Graded | None:
-    """The grade kept in ``out``, if there is a complete one newer than the submission."""
-    results = out / student / RESULTS
+def kept(student: str, out: Path) -> dict | None:
+    """The results.json kept in ``out`` for ``student``, if there is a complete one."""
     try:
-        if results.stat().st_mtime < path.stat().st_mtime:
-            return None
-        kept = json.loads(results.read_text())
+        return json.loads((out / student / RESULTS).read_text())
     except (OSError, ValueError):
         return None
-    return Graded(student, kept, float(kept.get("execution_time", 0)))
+
+
+def previously(student: str, path: Path, out: Path, rubric: Path) -> Graded | None:
+    """The grade kept in ``out``, if it is of the submission as it is now, under this rubric, by this kit."""
+    results = kept(student, out)
+    if results is None or results.get("extra_data", {}).get("fingerprint") != fingerprint(path, rubric):
+        return None
+    return Graded(student, results, float(results.get("execution_time", 0)))
+
+
+def rubric_hash(results: dict | None) -> str:
+    """The rubric a grade was made under, as the start of its hash."""
+    return (results or {}).get("extra_data", {}).get("fingerprint", {}).get("rubric", "")[:12]
 
 
 def write_csv(graded: list[Graded], rubric: Rubric, path: Path) -> None:
     ids = list(rubric.checks)
-    rows = [["student", "total", "max", *ids, "seconds", "error"]]
+    rows = [["student", "total", "max", *ids, "seconds", "error", "rubric"]]
     for g in sorted(graded, key=lambda g: g.student):
         points = {t["tags"][0]: t["score"] for t in g.results["tests"]} if g.results else {}
         total = g.results["score"] if g.results else 0
         rows.append([g.student, f"{total:g}", f"{rubric.total:g}", *(f"{points.get(i, 0):g}" for i in ids),
-                     f"{g.seconds:.1f}", g.error])
+                     f"{g.seconds:.1f}", g.error, rubric_hash(g.results)])
     with path.open("w", newline="") as file:
         csv.writer(file).writerows(rows)
+
+
+def write_leaderboard(graded: list[Graded], path: Path) -> None:
+    """The class's leaderboard, as Gradescope's: highest accuracy first, then fewest parameters."""
+    boards = {g.student: {entry["name"]: entry["value"] for entry in g.results.get("leaderboard", [])}
+              for g in graded if g.results}
+    ranked = sorted(boards.items(), key=lambda item: (-item[1].get("Accuracy", 0),
+                                                      item[1].get("Parameters", float("inf")), item[0]))
+    with path.open("w", newline="") as file:
+        csv.writer(file).writerows([["rank", "student", "accuracy", "parameters"]] + [
+            [rank, student, board.get("Accuracy", ""), board.get("Parameters", "")]
+            for rank, (student, board) in enumerate(ranked, start=1)])
 
 
 def summarize(graded: list[Graded], rubric: Rubric) -> tuple[str, list[float], list[tuple[str, int]]]:
@@ -138,19 +168,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="grades at a time (default: cores)")
     parser.add_argument("--rubric", type=Path, default=DEFAULT)
     parser.add_argument("--force", action="store_true", help="grade again what was graded before")
+    parser.add_argument("--gradebook", type=Path, metavar="EXPORT.csv",
+                        help="a gradebook exported from Canvas or Moodle: write OUT/import-EXPORT.csv with the scores")
+    parser.add_argument("--column", metavar="NAME", help="the gradebook's assignment that gets the scores (made if absent)")
+    parser.add_argument("--roster", type=Path, metavar="MAP.csv",
+                        help='which student each submission is: columns "submission" and "student" (a login or '
+                             "e-mail); without it, a submission's name must be the student's login or e-mail name")
     args = parser.parse_args(argv)
+    if args.gradebook and not args.column:
+        parser.error("--gradebook needs --column NAME")
     if not args.submissions.is_dir():
         print(f"grader.batch: no such folder: {args.submissions}", file=sys.stderr)
         return 2
     try:
         rubric = load(args.rubric, check_ids=checks.declared())
-    except RubricError as error:
+        # Before grading: a wrong file should cost seconds, not a class's grading.
+        if args.gradebook:
+            gradebook.read(args.gradebook)
+        if args.roster:
+            gradebook.read_roster(args.roster)
+    except (RubricError, gradebook.GradebookError) as error:
         print(f"grader.batch: {error}", file=sys.stderr)
         return 2
     out = (args.out or args.submissions.with_name(args.submissions.name + "-graded")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     todo = submissions(args.submissions)
-    graded = [] if args.force else [g for s, p in todo.items() if (g := previously(s, p, out))]
+    graded = [] if args.force else [g for s, p in todo.items() if (g := previously(s, p, out, args.rubric))]
     done = {g.student for g in graded}
     timeout = rubric.run_seconds + 120
     with ThreadPoolExecutor(max(1, args.workers)) as pool, tqdm(total=len(todo), initial=len(done), unit="submission") as bar:
@@ -163,8 +206,19 @@ def main(argv: list[str] | None = None) -> int:
     text, scores, failed = summarize(graded, rubric)
     write_atomically(out / "summary.txt", text)
     plot_summary(scores, failed, rubric, out / "summary.png")
+    if rubric.leaderboard:
+        write_leaderboard(graded, out / "leaderboard.csv")
     print(text, end="")
+    print(f"Kept {len(done)} earlier grade(s); graded {len(graded) - len(done)}.")
     print(f"Wrote {out / 'grades.csv'}, {out / 'summary.txt'}, {out / 'summary.png'} and one folder per student.")
+    if args.gradebook:
+        totals = {g.student: g.results["score"] if g.results else None for g in graded}
+        try:
+            print(gradebook.export(args.gradebook, args.column, totals, rubric.total,
+                                   out / f"import-{args.gradebook.name}", args.roster), end="")
+        except gradebook.GradebookError as error:
+            print(f"grader.batch: {error}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -18,10 +18,11 @@ import pytest
 from grader import checks, data, reference, submission
 from grader.data import DataNotFound, Labels
 from grader.feedback_report import write_feedback
+from grader.fingerprint import fingerprint
 from grader.grading import Grading
 from grader.junit import write_junit
 from grader.plugin import GradingPlugin
-from grader.report import Report, print_report, write_results
+from grader.report import AUDIENCES, Report, print_report, view, write_results
 from grader.rubric import DEFAULT, RubricError, load
 from grader.sandbox import jail, processes
 from grader.sandbox.session import Worker
@@ -50,6 +51,7 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
             modules = submission.materialize(folder, scratch / "submission")
         except submission.NotASubmission as error:
             raise CannotGrade(str(error)) from None
+        graded = fingerprint(folder, rubric_path)  # as read now: what the grade is of, should it change later
         staged = data.stage(data_dir, scratch / "data")
         user = GradingUser.claim()
         try:
@@ -80,7 +82,8 @@ def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bo
             raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); is the rubric in step with grader/checks?")
         references.result()  # a broken reference is the kit's fault: say so rather than grade against it
     results = [plugin.results[check_id] for check_id in rubric.checks]
-    return Report(str(folder), results, problems, worker.jail.protections, time.monotonic() - started)
+    return Report(str(folder), results, problems, worker.jail.protections, time.monotonic() - started,
+                  fingerprint=graded, leaderboard=rubric.leaderboard)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,8 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="write Gradescope's results.json here")
     parser.add_argument("--junit", type=Path, help="write a JUnit XML report here (GitLab, GitHub Actions)")
     parser.add_argument("--feedback", type=Path, action="append", default=[], metavar="FILE",
-                        help="write a feedback report with training curves: HTML if FILE ends in .html, "
-                             "else Markdown (repeatable)")
+                        help="write a feedback report with training curves, for --audience: HTML if FILE ends "
+                             "in .html, else Markdown (repeatable)")
+    parser.add_argument("--instructor-feedback", type=Path, action="append", default=[], metavar="FILE",
+                        help="write a feedback report of everything, for the instructor (repeatable)")
+    parser.add_argument("--audience", choices=AUDIENCES, default="student",
+                        help="who reads the table, --feedback and --junit: students see the checks visible "
+                             "now, at their feedback level; instructors everything (default: student)")
     parser.add_argument("--rubric", type=Path, default=DEFAULT, help="the rubric TOML (default: grader/rubric.toml)")
     parser.add_argument("--no-bubblewrap", "--no-sandbox", dest="no_bubblewrap", action="store_true",
                         help="act as where bubblewrap cannot run, as on Gradescope (also: GRADER_BUBBLEWRAP=0)")
@@ -104,9 +112,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.results:
         write_results(report, args.results)
+    shown = view(report, args.audience)
     if args.junit:
-        write_junit(report, args.junit)
+        write_junit(shown, args.junit)
     for path in args.feedback:
+        write_feedback(shown, path)
+    for path in args.instructor_feedback:
         write_feedback(report, path)
-    print_report(report)
+    print_report(shown)
     return 0

@@ -26,6 +26,9 @@ DOING = {
 }
 
 
+HINT = "Likely bug: "  # the line that starts the hint: students with feedback = "observed" do not read it
+
+
 class CheckFailed(AssertionError):
     """A check's verdict against the submission, worded for the student.
 
@@ -37,7 +40,7 @@ class CheckFailed(AssertionError):
         super().__init__(self.message())
 
     def message(self) -> str:
-        return f"Observed: {self.observed}\nExpected: {self.expected}\nLikely bug: {self.hint}"
+        return f"Observed: {self.observed}\nExpected: {self.expected}\n{HINT}{self.hint}"
 
 
 def expect(condition: Any, observed: str, expected: str, hint: str) -> None:
@@ -70,7 +73,7 @@ def student_error_message(error: StudentError) -> str:
         expected = "it returns within the check's limits"
         hint = ("your code ended the process (os._exit, a crash, or too much memory) or never returned; "
                 "look for exit calls, endless loops and huge allocations")
-    parts = [f"Observed: {observed}", f"Expected: {expected}", f"Likely bug: {hint}"]
+    parts = [f"Observed: {observed}", f"Expected: {expected}", f"{HINT}{hint}"]
     if error.error and error.error.get("traceback") and not error.is_stub:
         parts.append("Traceback (your files):\n" + error.error["traceback"].rstrip())
     if error.output.strip():

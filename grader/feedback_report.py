@@ -21,15 +21,19 @@ def write_feedback(report: Report, path: Path) -> None:
     write_atomically(path, render(report))
 
 
-def curves_uri(report: Report) -> str | None:
-    """The accuracy run's curves as a base64 PNG data URI; None when it recorded none."""
-    extra = next((r.extra for r in report.results if r.id == "accuracy"), None)
-    if not extra or not extra.get("accuracy"):
+def accuracy_run(report: Report) -> dict | None:
+    """What the accuracy run recorded, where this report may show it (a student's view of a held-back or
+    points-only accuracy check has none)."""
+    return next((r.extra for r in report.results if r.id == "accuracy" and r.extra is not None), None)
+
+
+def curves_uri(run: dict) -> str | None:
+    """The accuracy run's curves as a base64 PNG data URI; None when it finished no epoch."""
+    if not run.get("accuracy"):
         return None
     from grader.curves import plot_curves  # matplotlib takes a noticeable time to import: only when needed
 
-    png = plot_curves(extra["accuracy"], extra["train_loss"],
-                      bounds=(extra["zero_credit_below"], extra["full_credit_at"]))
+    png = plot_curves(run["accuracy"], run["train_loss"], bounds=(run["zero_credit_below"], run["full_credit_at"]))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -43,6 +47,8 @@ def points(result: Result) -> str:
 
 def markdown_report(report: Report) -> str:
     lines = [f"# Feedback on {report.submission}", "", f"**Score: {report.score:g} / {report.max_score:g}**", ""]
+    for note in report.notes():
+        lines += [note, ""]
     if report.problems:
         lines += [f"- Problem: {problem}" for problem in report.problems] + [""]
     lines += ["| Check | Points | Status |", "| --- | ---: | --- |"]
@@ -51,8 +57,9 @@ def markdown_report(report: Report) -> str:
         lines += ["", "## What to fix"]
         for r in failed(report):
             lines += ["", f"### {r.title} ({points(r)})", "", fenced(r.message)]
-    uri = curves_uri(report)
-    lines += ["", "## Training curves", "", f"![{CURVES_ALT}]({uri})" if uri else NO_CURVES]
+    if (run := accuracy_run(report)) is not None:
+        uri = curves_uri(run)
+        lines += ["", "## Training curves", "", f"![{CURVES_ALT}]({uri})" if uri else NO_CURVES]
     lines += ["", f"*Graded in {report.seconds:.1f} s. Sandbox: {report.protections}*", ""]
     return "\n".join(lines)
 
@@ -75,8 +82,12 @@ def html_report(report: Report) -> str:
         for r in failed(report)
     )
     problems = "".join(f"<li>{escape(problem)}</li>" for problem in report.problems)
-    uri = curves_uri(report)
-    curves = f'<img src="{uri}" alt="{CURVES_ALT}">' if uri else f"<p>{escape(NO_CURVES)}</p>"
+    curves = ""
+    if (run := accuracy_run(report)) is not None:
+        uri = curves_uri(run)
+        curves = "<h2>Training curves</h2>\n" + (f'<img src="{uri}" alt="{CURVES_ALT}">' if uri
+                                                 else f"<p>{escape(NO_CURVES)}</p>")
+    notes = "".join(f'<p class="note">{escape(note)}</p>' for note in report.notes())
     share = 100 * report.score / report.max_score if report.max_score else 0
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -91,6 +102,7 @@ def html_report(report: Report) -> str:
 <h1>Feedback on <code>{escape(report.submission)}</code></h1>
 <p class="score"><strong>{report.score:g}</strong> / {report.max_score:g} points</p>
 <div class="bar"><div style="width: {share:.1f}%"></div></div>
+{notes}
 {f'<ul class="problems">{problems}</ul>' if problems else ""}
 <table>
 <thead><tr><th>Check</th><th class="points">Points</th><th>Status</th></tr></thead>
@@ -99,7 +111,6 @@ def html_report(report: Report) -> str:
 </tbody>
 </table>
 {f"<h2>What to fix</h2>{fixes}" if fixes else ""}
-<h2>Training curves</h2>
 {curves}
 <footer>Graded in {report.seconds:.1f} s. Sandbox: {escape(report.protections)}</footer>
 </main>
@@ -128,6 +139,7 @@ a { color: #1d4ed8; }
 .bar { height: 10px; background: #e3e6eb; border-radius: 5px; overflow: hidden; margin-bottom: 20px; }
 .bar div { height: 100%; background: #16a34a; }
 .problems { color: #9a3412; }
+.note { color: #667085; margin: -12px 0 20px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid #eef0f3; }
 th { background: #f2f4f7; }

@@ -24,8 +24,9 @@ REASON_BYTES = 8192  # the end of what the grader said, where its one-line reaso
 def run(root: Path) -> None:
     started = time.monotonic()
     results = root / "results" / "results.json"
+    # The table goes to Gradescope's stdout, which only instructors see: everything, hints and held-back checks.
     command = [sys.executable, "-m", "grader", str(root / "submission"), "--data-dir", str(KIT_ROOT / "data"),
-               "--results", str(results)]
+               "--results", str(results), "--audience", "instructor"]
     with tempfile.TemporaryFile() as said:  # a file, not a pipe: nothing the grader says can block it
         code = subprocess.run(command, cwd=KIT_ROOT, stderr=said).returncode
         said.seek(max(0, said.seek(0, 2) - REASON_BYTES))

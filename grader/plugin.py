@@ -23,6 +23,8 @@ class Result:
     message: str
     seconds: float
     extra: dict | None = None
+    visibility: str = "visible"  # the rubric's: when students may see this check
+    feedback: str = "full"       # the rubric's: how much of a failed check's message students read
 
     @property
     def passed(self) -> bool:
@@ -100,8 +102,8 @@ class GradingPlugin:
             if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and printed.strip():
                 message += "\nYour code printed:\n" + printed.rstrip()
             seconds = call.duration + (previous.seconds if previous else 0)
-            self.results[identifier] = Result(identifier, check.title, check.points, score, message,
-                                              seconds, self.extras.get(identifier))
+            self.results[identifier] = Result(identifier, check.title, check.points, score, message, seconds,
+                                              self.extras.get(identifier), check.visibility, check.feedback)
 
     @staticmethod
     def _judge(call: pytest.CallInfo, points: float) -> tuple[float, str]:

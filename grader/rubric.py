@@ -1,4 +1,5 @@
-"""The rubric: points per check, accuracy bounds, epochs and limits, read from one TOML file.
+"""The rubric: points per check, who sees each check and how much of it, accuracy bounds, epochs and
+limits, read from one TOML file.
 
 A rubric is checked as it is read, so that a typo costs an instructor a clear message rather than
 a wrong grade: every section and key must be known, every number in range, every check present.
@@ -16,6 +17,11 @@ from grader.sandbox.limits import Limits
 DEFAULT = Path(__file__).with_name("rubric.toml")
 
 
+# When students may see a check (Gradescope's own levels, earliest first), and how much of a failed one.
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+FEEDBACK = ("full", "observed", "score")
+
+
 class RubricError(ValueError):
     """The rubric file is missing, unreadable, or says something the grader cannot use."""
 
@@ -25,6 +31,8 @@ class Check:
     id: str
     title: str
     points: float
+    visibility: str = "visible"  # one of VISIBILITIES
+    feedback: str = "full"       # one of FEEDBACK: observed, expected and likely bug; without the bug; points only
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Rubric:
     run_seconds: float
     max_examples: int
     path: Path
+    leaderboard: bool = False  # the accuracy run's accuracy and the MLP's parameter count, for the class
 
     @property
     def total(self) -> float:
@@ -62,10 +71,18 @@ def _take(table: dict, key: str, kind: type, where: str, low: float | None = Non
         raise RubricError(f"{where}: `{key}` is missing")
     value = table[key]
     number = kind in (int, float)
-    if isinstance(value, bool) or not (isinstance(value, kind) or (kind is float and isinstance(value, int))):
+    if (isinstance(value, bool) and kind is not bool) or not (isinstance(value, kind) or (kind is float and isinstance(value, int))):
         raise RubricError(f"{where}.{key} must be {'a number' if number else 'a ' + kind.__name__}, not {value!r}")
     if (low is not None and value < low) or (high is not None and value > high):
         raise RubricError(f"{where}.{key} = {value} is out of range [{low}, {high}]")
+    return value
+
+
+def _choice(table: dict, key: str, choices: tuple[str, ...], where: str) -> str:
+    """An optional key whose value is one of ``choices``; the first is the default."""
+    value = table.get(key, choices[0])
+    if value not in choices:
+        raise RubricError(f"{where}.{key} = {value!r} is not one of {', '.join(map(repr, choices))}")
     return value
 
 
@@ -86,7 +103,7 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
         raise RubricError(f"cannot read rubric {path}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise RubricError(f"rubric {path} is not valid TOML: {error}") from None
-    _only(raw, {"limits", "hypothesis", "accuracy", "checks"}, "rubric")
+    _only(raw, {"leaderboard", "limits", "hypothesis", "accuracy", "checks"}, "rubric")
     limits = _only(raw.get("limits", {}), {"check_seconds", "memory_mb", "cpu_seconds", "output_chars", "run_seconds", "tasks", "disk_mb"}, "[limits]")
     hypothesis = _only(raw.get("hypothesis", {}), {"max_examples"}, "[hypothesis]")
     acc = _only(raw.get("accuracy", {}), set(Accuracy.__dataclass_fields__), "[accuracy]")
@@ -103,14 +120,21 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
     checks = {}
     for check_id, table in _only(raw.get("checks", {}), set(raw.get("checks", {})), "[checks]").items():
         where = f"[checks.{check_id}]"
-        _only(table, {"points", "title"}, where)
-        checks[check_id] = Check(check_id, _take(table, "title", str, where), float(_take(table, "points", float, where, 0)))
+        _only(table, {"points", "title", "visibility", "feedback"}, where)
+        checks[check_id] = Check(check_id, _take(table, "title", str, where), float(_take(table, "points", float, where, 0)),
+                                 _choice(table, "visibility", VISIBILITIES, where), _choice(table, "feedback", FEEDBACK, where))
     if check_ids is not None:
         missing, unknown = check_ids - set(checks), set(checks) - check_ids
         if missing:
             raise RubricError(f"rubric {path} gives no points for check(s): {', '.join(sorted(missing))}")
         if unknown:
             raise RubricError(f"rubric {path} names check(s) the grader does not have: {', '.join(sorted(unknown))}")
+    leaderboard = _take(raw, "leaderboard", bool, "rubric") if "leaderboard" in raw else False
+    accuracy_check = checks.get("accuracy")
+    if leaderboard and accuracy_check and (accuracy_check.visibility != "visible" or accuracy_check.feedback == "score"):
+        # The leaderboard shows each student's accuracy at once: it would give the held-back check away.
+        raise RubricError("leaderboard = true shows the accuracy at once: [checks.accuracy] must be visible, "
+                          "with feedback other than \"score\"")
     return Rubric(
         checks=checks,
         accuracy=accuracy,
@@ -125,4 +149,5 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
         run_seconds=float(_take(limits, "run_seconds", float, "[limits]", 1, 86_400)),
         max_examples=_take(hypothesis, "max_examples", int, "[hypothesis]", 1, 1000),
         path=Path(path),
+        leaderboard=leaderboard,
     )

@@ -29,7 +29,7 @@ OUTER_MEMORY, OUTER_TASKS = 8 << 30, 3000
 def quick_rubric(tmp_path_factory):
     """The default rubric with tighter limits, so that hanging or hoarding code costs little time."""
     path = tmp_path_factory.mktemp("rubric") / "rubric.toml"
-    path.write_text(DEFAULT.read_text().replace("check_seconds = 60", "check_seconds = 20")
+    path.write_text(DEFAULT.read_text().replace("check_seconds = 60", "check_seconds = 30")
                     .replace("memory_mb = 3072", "memory_mb = 2048").replace("tasks = 256", "tasks = 128")
                     .replace("disk_mb = 512", "disk_mb = 256"))
     return path

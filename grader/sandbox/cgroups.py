@@ -8,11 +8,11 @@ without delegation), ``Group.create`` returns None and the watchdog in ``limits`
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 import uuid
 from pathlib import Path
+
+from grader.sandbox import processes
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
@@ -93,18 +93,9 @@ class Group:
                 pass
         return sorted(pids)
 
-    def close(self, rounds: int = 200) -> None:
+    def close(self) -> None:
         """Kill whatever is still in the group, then remove it."""
-        for _ in range(rounds):
-            members = self.members()
-            if not members:
-                break
-            for pid in members:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        processes.kill_all(self.members)
         for folder in set(self.folders.values()):
             _rmdir(folder)
 

@@ -10,13 +10,11 @@ check went over, so the student reads which and its value.
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from grader.sandbox import processes
 from grader.sandbox.cgroups import Group
 
 
@@ -86,7 +84,7 @@ class Guard(threading.Thread):
             if self.limits is not None and self.hit is None:
                 self.hit = self._measure(self.limits)
                 if self.hit is not None:
-                    end(self.members)
+                    processes.kill_all(self.members)
             return self.hit
 
     def _measure(self, limits: Limits) -> str | None:
@@ -117,17 +115,3 @@ class Guard(threading.Thread):
     def run(self) -> None:
         while not self.closed.wait(self.INTERVAL):
             self.over()
-
-
-def end(members: Callable[[], list[int]], rounds: int = 200) -> None:
-    """SIGKILL every process ``members`` names until none is left."""
-    for _ in range(rounds):
-        pids = members()
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.005)

@@ -10,6 +10,7 @@ import ctypes
 import os
 import signal
 import time
+from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -49,22 +50,28 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def kill_descendants(root: int | None = None, rounds: int = 200) -> dict[int, int]:
-    """SIGKILL every process below ``root`` until none is left, then reap our own children.
-
-    Returns the wait status of each child reaped, by pid.
-    """
-    root = os.getpid() if root is None else root
-    for _ in range(rounds):  # a process may fork while we kill: go round until none is left
-        alive = descendants(root)
+def kill_all(members: Callable[[], list[int]], rounds: int = 200) -> None:
+    """SIGKILL every process ``members`` names, again and again until it names none: a process may
+    fork while we kill."""
+    for _ in range(rounds):
+        alive = members()
         if not alive:
-            break
+            return
         for pid in alive:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         time.sleep(0.005)
+
+
+def kill_descendants(root: int | None = None) -> dict[int, int]:
+    """SIGKILL every process below ``root`` until none is left, then reap our own children.
+
+    Returns the wait status of each child reaped, by pid.
+    """
+    root = os.getpid() if root is None else root
+    kill_all(lambda: descendants(root))
     return reap() if root == os.getpid() else {}
 
 

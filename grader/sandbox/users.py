@@ -12,13 +12,13 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
-import signal
 import socket
 import stat
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader.sandbox import processes
 
 FIRST_UID = 62_000  # above the usual human and system ranges, below nobody (65534)
 SLOTS = 1_000
@@ -61,20 +61,10 @@ class GradingUser:
             self._claim.close()
             self._claim = None
 
-    def end_processes(self, rounds: int = 100) -> None:
+    def end_processes(self) -> None:
         """SIGKILL every process of this uid, however it was started or detached."""
-        if self.uid is None:
-            return
-        for _ in range(rounds):
-            pids = processes_of(self.uid)
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        if self.uid is not None:
+            processes.kill_all(lambda: processes_of(self.uid))
 
     def remove_files(self) -> int:
         """Remove what this uid left in the folders every user may write to; the bytes it held."""
