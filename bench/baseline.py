@@ -1,7 +1,7 @@
 """The baseline a grade is measured against: a plain script that trains the reference to the
 accuracy bar, in a fresh process with one thread, as the grader's workers run. No checks, no sandbox.
 
-    .venv/bin/python -m bench.baseline --data-dir ../shared/data
+    .venv/bin/python -m bench.baseline --data-dir DATA_DIR
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Calibrate the accuracy bar: test accuracy per epoch of the reference and of a linear model (the
 reference without its activation), over several seeds, trained exactly as the accuracy check does.
 
-    .venv/bin/python -m bench.calibrate --data-dir ../shared/data --seeds 5
+    .venv/bin/python -m bench.calibrate --data-dir DATA_DIR --seeds 5
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ SOLUTIONS = KIT / "solutions"
 def data_dir() -> Path:
     root = Path(os.environ.get("DATA_DIR", KIT / "data")).resolve()
     if not (root / "MNIST" / "raw").is_dir():
-        pytest.fail(f"MNIST not found under {root}: run `make test DATA_DIR=../shared/data`")
+        pytest.fail(f"MNIST not found under {root}: run `make test` (it fetches MNIST), or set DATA_DIR to a copy")
     return root
 
 
