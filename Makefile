@@ -33,7 +33,8 @@ data: $(RUNTIME)  ## fetch MNIST into DATA_DIR unless its md5s say it is there (
 	$(PY) -m grader.download $(DATA_DIR)
 
 grade: $(RUNTIME) data  ## grade SUBMISSION (default: assignment) with MNIST from DATA_DIR (default: data)
-	$(PY) -m grader $(SUBMISSION) --data-dir $(DATA_DIR) $(if $(RESULTS),--results $(RESULTS)) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+	$(PY) -m grader $(SUBMISSION) --data-dir $(DATA_DIR) $(if $(RESULTS),--results $(RESULTS)) $(if $(FEEDBACK),--feedback $(FEEDBACK)) \
+		$(if $(AUDIENCE),--audience $(AUDIENCE))
 
 train: $(RUNTIME) data  ## your own training run of SUBMISSION: progress, accuracy per epoch, curves.png (EPOCHS=n)
 	$(PY) -m kit.train $(SUBMISSION) --data-dir $(DATA_DIR) $(if $(EPOCHS),--epochs $(EPOCHS))
@@ -49,7 +50,8 @@ assignment: $(RUNTIME)  ## regenerate the student stubs from solutions/
 	$(PY) -m kit.stubs
 
 grade-all: $(RUNTIME) data  ## grade every submission in SUBMISSIONS (folders, .zip, .ipynb), in parallel
-	$(PY) -m grader.batch $(SUBMISSIONS) --data-dir $(DATA_DIR) $(if $(OUT),--out $(OUT)) $(if $(FORCE),--force)
+	$(PY) -m grader.batch $(SUBMISSIONS) --data-dir $(DATA_DIR) $(if $(OUT),--out $(OUT)) $(if $(FORCE),--force) \
+		$(if $(GRADEBOOK),--gradebook $(GRADEBOOK) --column "$(COLUMN)") $(if $(ROSTER),--roster $(ROSTER))
 
 nbgrader: $(DEV)  ## an nbgrader course folder in dist/nbgrader, generated from solutions/
 	$(PY) -m kit.nbgrader --out dist/nbgrader

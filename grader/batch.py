@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="grade again what was graded before")
     parser.add_argument("--gradebook", type=Path, metavar="EXPORT.csv",
                         help="a gradebook exported from Canvas or Moodle: write OUT/import-EXPORT.csv with the scores")
-    parser.add_argument("--column", metavar="NAME", help="the gradebook's assignment that gets the scores (made if absent)")
+    parser.add_argument("--column", metavar="NAME",
+                        help="the gradebook's assignment that gets the scores (made if absent)")
     parser.add_argument("--roster", type=Path, metavar="MAP.csv",
                         help='which student each submission is: columns "submission" and "student" (a login or '
                              "e-mail); without it, a submission's name must be the student's login or e-mail name")

@@ -9,7 +9,8 @@ an assignment posts grades manually; comma- or semicolon-separated, maybe after 
 Moodle (Export > Plain text file, grade/export/txt): a header of user fields ("First name", "Last
 name", "ID number", "Institution", "Department", "Email address" by default), "Suspended" unless only
 active enrolments are exported, "MODULE: NAME (Real)" per grade item, and "Last downloaded from this
-course"; comma, tab, colon or semicolon separators. The copy keeps every other cell, the separator,
+course", named in the exporting user's language (export in English); comma, tab, colon or semicolon
+separators. The copy keeps every other cell, the separator,
 byte-order mark, line endings and decimal comma as they were.
 
 Matching never guesses: a submission goes to the one student whose login, SIS login, SIS user id,
@@ -60,21 +61,25 @@ class Gradebook:
         """The rows that are students: Canvas's Points Possible and Manual Posting rows are not."""
         return [i for i, row in enumerate(self.rows) if i and row and row[0].strip() not in ("", POINTS_POSSIBLE)]
 
+    @property
+    def keys(self) -> list[str]:
+        """The columns that name a student."""
+        return [key for key in (CANVAS_KEYS if self.system == "Canvas" else MOODLE_KEYS) if key in self.header]
+
+    def cell(self, index: int, column: str) -> str:
+        return self.rows[index][self.header.index(column)]
+
     def identifiers(self, index: int) -> set[str]:
         """What names this student, in lower case: each key column, and an e-mail address's local part."""
-        row = self.rows[index]
-        keys = CANVAS_KEYS if self.system == "Canvas" else MOODLE_KEYS
-        values = {row[self.header.index(key)].strip().casefold() for key in keys if key in self.header}
+        values = {self.cell(index, key).strip().casefold() for key in self.keys}
         values |= {value.split("@")[0] for value in values if "@" in value}
         return values - {""}
 
     def name(self, index: int) -> str:
         """The student as the instructor knows them: name and login."""
-        row = self.rows[index]
-        names = [row[self.header.index(key)] for key in NAMES if key in self.header]
-        keys = CANVAS_KEYS if self.system == "Canvas" else MOODLE_KEYS
-        login = next((row[self.header.index(key)] for key in keys if key in self.header and row[self.header.index(key)]), "")
-        return f"{' '.join(names)} ({login})" if login else " ".join(names)
+        names = " ".join(self.cell(index, key) for key in NAMES if key in self.header)
+        login = next((self.cell(index, key) for key in self.keys if self.cell(index, key)), "")
+        return f"{names} ({login})" if login else names
 
 
 @dataclass
@@ -100,13 +105,13 @@ def read(path: Path) -> Gradebook:
     else:
         raise GradebookError(f"{path} is not a gradebook exported from Canvas (no \"SIS Login ID\" and \"Section\" "
                              f"columns) or Moodle (no \"{MOODLE_LAST}\" column)")
-    keys = CANVAS_KEYS if system == "Canvas" else MOODLE_KEYS
-    if not set(keys) & set(header):
-        raise GradebookError(f"{path}: no column names the students (one of {', '.join(keys)})")
-    rows = [row + [""] * (len(header) - len(row)) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            if row]
+    read_rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = [row + [""] * (len(header) - len(row)) for row in read_rows if row]
     comma = delimiter != "," and any(re.fullmatch(r"-?\d+,\d+", cell) for row in rows for cell in row)
-    return Gradebook(system, rows, delimiter, raw.startswith(BOM), "\r\n" if "\r\n" in text else "\n", comma)
+    gradebook = Gradebook(system, rows, delimiter, raw.startswith(BOM), "\r\n" if "\r\n" in text else "\n", comma)
+    if not gradebook.keys:
+        raise GradebookError(f"{path}: no column names the students (one of {', '.join(MOODLE_KEYS)})")
+    return gradebook
 
 
 def read_roster(path: Path) -> dict[str, str]:
@@ -118,7 +123,7 @@ def read_roster(path: Path) -> dict[str, str]:
         raise GradebookError(f"cannot read roster {path}: {error}") from None
     if rows and not {"submission", "student"} <= set(rows[0]):
         raise GradebookError(f"roster {path} needs the columns \"submission\" and \"student\"")
-    return {row["submission"].strip(): row["student"].strip() for row in rows if row["submission"]}
+    return {row["submission"].strip(): row["student"].strip() for row in rows if row["submission"] and row["student"]}
 
 
 def match(gradebook: Gradebook, submissions: list[str], roster: dict[str, str] | None = None) -> Matching:

@@ -47,9 +47,13 @@ class Report:
     def notes(self) -> list[str]:
         """What the score leaves out: for students, the points still to be checked; for instructors, the
         checks students do not see yet."""
+        notes = []
+        if self.pending:
+            notes.append(f"{self.pending:g} more points are still to be checked; they are not shown yet.")
         held = [f"{r.title} ({r.visibility})" for r in self.results if r.visibility != "visible"]
-        return ([f"{self.pending:g} more points are still to be checked; they are not shown yet."] if self.pending
-                else []) + ([f"Held back from students: {'; '.join(held)}"] if held else [])
+        if held:
+            notes.append(f"Held back from students: {'; '.join(held)}")
+        return notes
 
     def overview(self) -> str:
         lines = [f"Score: {self.score:g} / {self.max_score:g}", *self.notes()]

@@ -71,7 +71,8 @@ def _take(table: dict, key: str, kind: type, where: str, low: float | None = Non
         raise RubricError(f"{where}: `{key}` is missing")
     value = table[key]
     number = kind in (int, float)
-    if (isinstance(value, bool) and kind is not bool) or not (isinstance(value, kind) or (kind is float and isinstance(value, int))):
+    fits = isinstance(value, kind) or (kind is float and isinstance(value, int))
+    if not fits or (isinstance(value, bool) and kind is not bool):  # TOML's true is no number
         raise RubricError(f"{where}.{key} must be {'a number' if number else 'a ' + kind.__name__}, not {value!r}")
     if (low is not None and value < low) or (high is not None and value > high):
         raise RubricError(f"{where}.{key} = {value} is out of range [{low}, {high}]")
@@ -121,8 +122,10 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
     for check_id, table in _only(raw.get("checks", {}), set(raw.get("checks", {})), "[checks]").items():
         where = f"[checks.{check_id}]"
         _only(table, {"points", "title", "visibility", "feedback"}, where)
-        checks[check_id] = Check(check_id, _take(table, "title", str, where), float(_take(table, "points", float, where, 0)),
-                                 _choice(table, "visibility", VISIBILITIES, where), _choice(table, "feedback", FEEDBACK, where))
+        checks[check_id] = Check(check_id, _take(table, "title", str, where),
+                                 float(_take(table, "points", float, where, 0)),
+                                 _choice(table, "visibility", VISIBILITIES, where),
+                                 _choice(table, "feedback", FEEDBACK, where))
     if check_ids is not None:
         missing, unknown = check_ids - set(checks), set(checks) - check_ids
         if missing:
@@ -130,8 +133,8 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
         if unknown:
             raise RubricError(f"rubric {path} names check(s) the grader does not have: {', '.join(sorted(unknown))}")
     leaderboard = _take(raw, "leaderboard", bool, "rubric") if "leaderboard" in raw else False
-    accuracy_check = checks.get("accuracy")
-    if leaderboard and accuracy_check and (accuracy_check.visibility != "visible" or accuracy_check.feedback == "score"):
+    shown = checks.get("accuracy")
+    if leaderboard and shown and (shown.visibility != "visible" or shown.feedback == "score"):
         # The leaderboard shows each student's accuracy at once: it would give the held-back check away.
         raise RubricError("leaderboard = true shows the accuracy at once: [checks.accuracy] must be visible, "
                           "with feedback other than \"score\"")

@@ -4,10 +4,15 @@ Students get ``assignment/`` (the stubs), the grader and what ``make grade`` nee
 ``.github/workflows/classroom.yml``; not ``solutions/``. The grader in their copy compares with the
 reference's observations shipped in ``grader/reference.json``, made here from MNIST in DATA.
 
-The workflow grades once per push, then has one step per rubric check, worth the check's points,
-with GitHub Classroom's actions (https://github.com/classroom-resources): the command grader runs
-``python -m grader.classroom`` on the saved results, and the grading reporter adds the steps up.
+The workflow grades once per push, then has one step per visible rubric check, worth the check's
+points, with GitHub Classroom's actions (https://github.com/classroom-resources): the command grader
+runs ``python -m grader.classroom`` on the saved results, and the grading reporter adds the steps up.
 Both come from the rubric the template ships, so the points cannot disagree.
+
+A student's repository can hide nothing: it holds the grader, its checks and the rubric, and the
+student reads every step's log. So checks that are not visible are left out of the workflow (its total
+is the visible checks' points), the README says which and why, and the instructor grades them, e.g.
+with ``make grade-all`` on the students' repositories after the due date.
 """
 
 from __future__ import annotations
@@ -40,8 +45,13 @@ def whole_points(check: Check) -> int:
     return int(check.points)
 
 
+def graded(rubric: Rubric) -> list[Check]:
+    """The checks the workflow grades: the visible ones, since nothing in a student's repository is hidden."""
+    return [check for check in rubric.checks.values() if check.visibility == "visible"]
+
+
 def workflow(rubric: Rubric) -> dict:
-    graded = list(rubric.checks.values())
+    graded_checks = graded(rubric)
     steps = [
         {"name": "Check out the repository", "uses": "actions/checkout@v4"},
         {"name": "Set up Python", "uses": "actions/setup-python@v5",
@@ -56,12 +66,13 @@ def workflow(rubric: Rubric) -> dict:
     steps += [{"name": check.title, "id": check.id, "uses": "classroom-resources/autograding-command-grader@v1",
                "with": {"test-name": check.title, "command": f".venv/bin/python -m grader.classroom {RESULTS} {check.id}",
                         "timeout": 1, "max-score": whole_points(check)}}
-              for check in graded]
+              for check in graded_checks]
     steps.append({
         "name": "Autograding Reporter", "uses": "classroom-resources/autograding-grading-reporter@v1",
         # The reporter reads each step's result from <STEP ID, upper case>_RESULTS.
-        "env": {f"{check.id.upper()}_RESULTS": f"${{{{ steps.{check.id}.outputs.result }}}}" for check in graded},
-        "with": {"runners": ",".join(check.id for check in graded)},
+        "env": {f"{check.id.upper()}_RESULTS": f"${{{{ steps.{check.id}.outputs.result }}}}"
+                for check in graded_checks},
+        "with": {"runners": ",".join(check.id for check in graded_checks)},
     })
     return {
         "name": "Autograding Tests",
@@ -75,9 +86,16 @@ def workflow(rubric: Rubric) -> dict:
 
 
 def readme(rubric: Rubric) -> str:
+    shown = graded(rubric)
     rows = ["| check | points |", "| --- | ---: |"]
-    rows += [f"| {check.title} | {check.points:g} |" for check in rubric.checks.values()]
-    rows.append(f"| **total** | **{rubric.total:g}** |")
+    rows += [f"| {check.title} | {check.points:g} |" for check in shown]
+    rows.append(f"| **total** | **{sum(check.points for check in shown):g}** |")
+    held = [check for check in rubric.checks.values() if check not in shown]
+    if held:
+        rows += ["", f"{sum(check.points for check in held):g} more points are graded by your instructor after the "
+                 f"due date: {'; '.join(check.title for check in held)}. They are not in the workflow's score, and "
+                 "`make grade` does not show them. They are not secret either: a repository of your own cannot hide "
+                 "anything, and the grader and all its checks are here."]
     return (TEMPLATES / "classroom" / "README.md").read_text().replace("<!-- checks -->", "\n".join(rows))
 
 
@@ -117,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kit.classroom: {error}", file=sys.stderr)
         return 2
     print(f"wrote {out}: push it to a repository marked as a template, and use it for a GitHub Classroom assignment")
+    rubric = load(args.rubric)
+    held = [check.id for check in rubric.checks.values() if check not in graded(rubric)]
+    if held:  # said in the students' README too
+        print(f"left out of the workflow, since a student's repository hides nothing: {', '.join(held)}")
     return 0
 
 

@@ -5,7 +5,9 @@
 
 The notebook walks through the lab in markdown, holds each reference module in a solution cell
 (nbgrader's ``generate_assignment`` turns the regions into stubs, as ``make assignment`` does), and
-ends with one autograder test cell per rubric check, worth that check's points.
+ends with one autograder test cell per rubric check, worth that check's points. A check that is not
+visible is a hidden test: the released notebook holds its cell without the call, and ``autograde``
+puts the call back.
 """
 
 from __future__ import annotations
@@ -124,13 +126,16 @@ def solution(source: str, cell_id: str) -> nbformat.NotebookNode:
 
 
 def test(check: rubric.Check) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_code_cell(f"from grader.notebook_checks import check\n\ncheck({check.id!r})")
+    call = f"check({check.id!r})"
+    if check.visibility != "visible":  # nbgrader has no due dates: held back from the release, graded at autograde
+        call = f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
+    cell = nbformat.v4.new_code_cell(f"from grader.notebook_checks import check\n\n{call}")
     cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"check_{check.id}", "locked": True,
                                  "points": check.points, "schema_version": 3, "solution": False}
     return cell
 
 
-def build_notebook(solutions: Path) -> nbformat.NotebookNode:
+def build_notebook(solutions: Path, rubric_path: Path = rubric.DEFAULT) -> nbformat.NotebookNode:
     cells = [markdown(INTRO, "intro")]
     for name in MODULES:
         stem = name.removesuffix(".py")
@@ -138,18 +143,20 @@ def build_notebook(solutions: Path) -> nbformat.NotebookNode:
         cells.append(solution(HintsAsComments()((solutions / name).read_text()), stem))
         cells.append(nbformat.v4.new_code_cell(TRY_IT[name]))
     cells.append(markdown(CHECKS_INTRO, "about_checks"))
-    cells += [test(check) for check in rubric.load(check_ids=checks.declared()).checks.values()]
+    cells += [test(check) for check in rubric.load(rubric_path, check_ids=checks.declared()).checks.values()]
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     return notebook
 
 
-def write_course(out: Path, solutions: Path = KIT / "solutions") -> Path:
+def write_course(out: Path, solutions: Path = KIT / "solutions", rubric_path: Path = rubric.DEFAULT) -> Path:
+    """The course in ``out``, its test cells from ``rubric_path``. The cells grade with the kit's own
+    rubric (grader/rubric.toml), so another rubric must give the same points."""
     source = out / "source" / ASSIGNMENT
     source.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(CONFIG)
     notebook = source / f"{ASSIGNMENT}.ipynb"
-    nbformat.write(build_notebook(solutions), notebook)
+    nbformat.write(build_notebook(solutions, rubric_path), notebook)
     return notebook
 
 

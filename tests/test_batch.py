@@ -1,24 +1,32 @@
-"""Grading a class: every kind of submission, resumable, the same scores on one worker or two."""
+"""Grading a class: every kind of submission, resumable, the same scores on one worker or two; regraded
+exactly when a submission, the rubric or the kit changed; what a rubric's visibility changes."""
 
 from __future__ import annotations
 
 import csv
+import json
+import os
 import shutil
 import subprocess
 import sys
 import zipfile
+from html import escape
+from pathlib import Path
 
 import pytest
 
+from grader.batch import INSTRUCTOR_FEEDBACK, previously
+from grader.fingerprint import fingerprint
+from grader.rubric import DEFAULT
 from tests.conftest import KIT, SOLUTIONS
 from tests.test_notebook import bug_notebook
 from tests.zoo import ZOO
 
 
-def batch(*args, cores: str | None = None) -> subprocess.CompletedProcess:
-    """``python -m grader.batch``, on the given CPU cores only (``taskset``) if ``cores``."""
+def batch(*args, cores: str | None = None, kit: Path = KIT) -> subprocess.CompletedProcess:
+    """``python -m grader.batch`` of ``kit``, on the given CPU cores only (``taskset``) if ``cores``."""
     pin = ["taskset", "-c", cores] if cores and shutil.which("taskset") else []
-    done = subprocess.run([*pin, sys.executable, "-m", "grader.batch", *map(str, args)], cwd=KIT, capture_output=True,
+    done = subprocess.run([*pin, sys.executable, "-m", "grader.batch", *map(str, args)], cwd=kit, capture_output=True,
                           text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
@@ -67,3 +75,79 @@ def test_batch_grades_every_kind_of_submission(classroom, data_dir, tmp_path):
     one_core = tmp_path / "one-core"
     batch(classroom, "--data-dir", data_dir, "--out", one_core, "--workers", "1", cores="0")
     assert rows(one_core / "grades.csv") == list(grades.values())
+
+
+def held_back(rubric: str) -> str:
+    """``rubric`` with test_epoch's losses hidden, its side effects after the due date, its eval-mode check
+    without the likely bug, and a leaderboard."""
+    for check, key in (("test_losses", 'visibility = "hidden"'), ("test_side_effects", 'visibility = "after_due_date"'),
+                       ("test_eval_mode", 'feedback = "observed"')):
+        rubric = rubric.replace(f"[checks.{check}]\n", f"[checks.{check}]\n{key}\n")
+    return rubric.replace("leaderboard = false", "leaderboard = true")
+
+
+def test_regrades_follow_content_rubric_and_kit_and_visibility_changes_only_what_students_see(data_dir, tmp_path):
+    folder, out, rubric, kit = tmp_path / "class", tmp_path / "graded", tmp_path / "rubric.toml", tmp_path / "kit"
+    for part in ("grader", "solutions"):  # the kit as it is now: a kit edited meanwhile would regrade everything
+        shutil.copytree(KIT / part, kit / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(SOLUTIONS, folder / "ada", ignore=shutil.ignore_patterns("__pycache__"))
+    bob = next(bug for bug in ZOO if bug.name == "no_model_eval").apply(folder / "bob")  # loses 3 test_epoch checks
+    rubric.write_text(DEFAULT.read_text())
+
+    def graded(*extra: str) -> dict[str, int]:
+        """Grade the class; when each student's results.json was written."""
+        batch(folder, "--data-dir", data_dir, "--out", out, "--rubric", rubric, "--workers", "2", *extra, kit=kit)
+        return {student: (out / student / "results.json").stat().st_mtime_ns for student in ("ada", "bob")}
+
+    first = graded()
+    os.utime(bob / "model.py", (1e10, 1e10))  # a newer file time: nothing to regrade
+    assert graded() == first
+    (bob / "model.py").write_text((bob / "model.py").read_text() + "# edited\n")
+    second = graded()
+    assert second["ada"] == first["ada"] and second["bob"] != first["bob"]
+    before = {name: (out / "bob" / name).read_text() for name in ("results.json", "feedback.html")}
+    grades = {row["student"]: row for row in rows(out / "grades.csv")}
+    assert grades["ada"]["total"] == "100" and grades["bob"]["total"] == "91"
+
+    rubric.write_text("# the same rubric, said differently\n" + rubric.read_text())
+    assert graded("--gradebook", KIT / "tests" / "gradebooks" / "canvas.csv", "--column", "MNIST MLP") == second
+    imported = {row[3]: row[6] for row in csv.reader((out / "import-canvas.csv").open())}
+    assert imported["ada"] == "100" and imported["bob@uni.example"] == "91"
+
+    rubric.write_text(held_back(rubric.read_text()))
+    third = graded()
+    assert third["ada"] != second["ada"] and third["bob"] != second["bob"]
+    again = {row["student"]: row for row in rows(out / "grades.csv")}
+    points = [{k: v for k, v in row.items() if k != "rubric"} for row in (*grades.values(), *again.values())]
+    assert points[:2] == points[2:]
+    assert again["bob"]["rubric"] != grades["bob"]["rubric"] == grades["ada"]["rubric"]  # same points, another rubric
+
+    results = json.loads((out / "bob" / "results.json").read_text())
+    tests = {test["tags"][0]: test for test in results["tests"]}
+    assert results["score"] == 91 and results["visibility"] == "after_published"
+    assert tests["test_losses"]["visibility"] == "hidden"
+    assert tests["test_side_effects"]["visibility"] == "after_due_date"
+    earlier = {test["tags"][0]: test for test in json.loads(before["results.json"])["tests"]}
+    assert "Likely bug" in earlier["test_eval_mode"]["output"]
+    assert "Likely bug" not in tests["test_eval_mode"]["output"] and "Observed" in tests["test_eval_mode"]["output"]
+    student, instructor = (out / "bob" / "feedback.html").read_text(), (out / "bob" / INSTRUCTOR_FEEDBACK).read_text()
+    losses = escape("test_epoch: the reference's per-batch losses")
+    assert losses in before["feedback.html"] and losses not in student and losses in instructor
+    assert "<strong>91</strong> / 94 points" in student and "6 more points are still to be checked" in student
+    assert "<strong>91</strong> / 100 points" in instructor and "Held back from students" in instructor
+
+    with (out / "leaderboard.csv").open() as file:
+        board = list(csv.DictReader(file))
+    assert {row["student"] for row in board} == {"ada", "bob"} and {row["parameters"] for row in board} == {"101770"}
+    assert all(0.95 <= float(row["accuracy"]) < 1 for row in board) and board[0]["rank"] == "1"
+
+
+def test_a_kept_grade_is_used_only_while_submission_rubric_and_kit_are_the_same(tmp_path):
+    out, rubric = tmp_path / "graded", tmp_path / "rubric.toml"
+    rubric.write_text(DEFAULT.read_text())
+    (out / "ada").mkdir(parents=True)
+    for changed in (None, "submission", "rubric", "kit"):
+        kept = fingerprint(SOLUTIONS, rubric) | ({changed: "0" * 64} if changed else {})
+        results = {"score": 100, "tests": [], "extra_data": {"fingerprint": kept}}
+        (out / "ada" / "results.json").write_text(json.dumps(results))
+        assert (previously("ada", SOLUTIONS, out, rubric) is None) == bool(changed), changed

@@ -15,7 +15,7 @@ import yaml
 
 from grader.classroom import check_passed
 from grader.rubric import DEFAULT, RubricError, load
-from kit.classroom import RESULTS, workflow
+from kit.classroom import RESULTS, readme, workflow
 from tests.conftest import KIT
 from tests.zoo import ZOO
 
@@ -115,3 +115,19 @@ def test_fractional_points_are_refused_not_rounded(tmp_path):
     rubric.write_text(DEFAULT.read_text().replace("[checks.dataset_len]\npoints = 2", "[checks.dataset_len]\npoints = 2.5"))
     with pytest.raises(RubricError, match=r"dataset_len.*whole points"):
         workflow(load(rubric))
+
+
+def test_checks_held_back_are_left_out_of_the_workflow_and_the_readme_says_why(tmp_path):
+    path = tmp_path / "rubric.toml"
+    path.write_text(DEFAULT.read_text().replace("[checks.accuracy]\n",
+                                                '[checks.accuracy]\nvisibility = "after_due_date"\n'))
+    held = load(path)
+    (job,) = workflow(held)["jobs"].values()
+    graders = [step["id"] for step in job["steps"] if step.get("uses") == COMMAND_GRADER]
+    (reporter,) = [step for step in job["steps"] if step.get("uses") == REPORTER]
+    assert graders == [check for check in held.checks if check != "accuracy"]
+    assert reporter["with"]["runners"].split(",") == graders and "ACCURACY_RESULTS" not in reporter["env"]
+    text = readme(held)
+    assert "| **total** | **80** |" in text and "Accuracy on the 10,000" not in text.split("| **total**")[0]
+    assert "20 more points are graded by your instructor after the due date" in text
+    assert "a repository of your own cannot hide anything" in text

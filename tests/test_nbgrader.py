@@ -1,5 +1,7 @@
 """Real nbgrader on the generated course: generate_assignment, autograde of the reference, the
-released stubs and a notebook with a bug, and generate_feedback."""
+released stubs and a notebook with a bug, and generate_feedback. The course's rubric holds three
+checks back from students, so their cells are hidden tests: released without their call, graded
+with it, to the same scores as `python -m grader`."""
 
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from grader.rubric import DEFAULT
 from kit.nbgrader import ASSIGNMENT, write_course
 from tests.test_notebook import bug_notebook
 from tests.zoo import ZOO
+
+HELD_BACK = {"dataset_len": "after_published", "mlp_nonlinear": "hidden", "accuracy": "after_due_date"}
 
 
 def nbgrader(course: Path, data_dir: Path, *args: str) -> None:
@@ -27,7 +33,11 @@ def nbgrader(course: Path, data_dir: Path, *args: str) -> None:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, data_dir):
     course = tmp_path_factory.mktemp("course")
-    source = write_course(course)
+    rubric = DEFAULT.read_text()
+    for check, visibility in HELD_BACK.items():
+        rubric = rubric.replace(f"[checks.{check}]\n", f'[checks.{check}]\nvisibility = "{visibility}"\n')
+    (course / "rubric.toml").write_text(rubric)
+    source = write_course(course, rubric_path=course / "rubric.toml")
     nbgrader(course, data_dir, "generate_assignment", ASSIGNMENT, "--force")
     released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     bug = next(b for b in ZOO if b.name == "no_activation")
@@ -51,6 +61,19 @@ def test_released_notebook_has_stubs_and_locked_checks(course):
     released = (course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
     assert "BEGIN SOLUTION" not in released and "raise NotImplementedError()" in released
     assert "# Hint:" in released
+
+
+def test_checks_held_back_are_hidden_tests(course):
+    source, released = (nbformat.read(course / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+                        for folder in ("source", "release"))
+    for notebook, hidden in ((source, True), (released, False)):
+        cells = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in notebook.cells
+                 if cell.metadata.get("nbgrader", {}).get("grade")}
+        assert len(cells) == 25
+        for check, cell in cells.items():
+            held = check.removeprefix("check_") in HELD_BACK
+            assert (f"check({check.removeprefix('check_')!r})" in cell) == (not held or hidden), check
+            assert ("### BEGIN HIDDEN TESTS" in cell) == (held and hidden), check
 
 
 def test_autograde_gives_the_grader_scores(course):

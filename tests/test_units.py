@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -59,12 +60,19 @@ def test_default_rubric_is_valid_and_totals_100():
     (lambda r: r + "\n[checks.extra]\npoints = 1\ntitle = 'x'\n", "does not have: extra"),
     (lambda r: r.replace("[checks.accuracy]", "[checks.accuracy_typo]"), "no points for check(s): accuracy"),
     (lambda r: r + "\n[[[", "not valid TOML"),
+    (lambda r: r.replace("[checks.accuracy]\n", '[checks.accuracy]\nvisibility = "later"\n'),
+     "[checks.accuracy].visibility = 'later' is not one of 'visible', 'after_due_date'"),
+    (lambda r: r.replace("[checks.accuracy]\n", '[checks.accuracy]\nfeedback = "hints"\n'),
+     "[checks.accuracy].feedback = 'hints' is not one of 'full', 'observed', 'score'"),
+    (lambda r: r.replace("leaderboard = false", 'leaderboard = "yes"'), "leaderboard must be a bool"),
+    (lambda r: r.replace("leaderboard = false", "leaderboard = true").replace(
+        "[checks.accuracy]\n", '[checks.accuracy]\nvisibility = "hidden"\n'), "[checks.accuracy] must be visible"),
 ])
 def test_rubric_mistakes_are_named(tmp_path, edit, message):
     path = tmp_path / "rubric.toml"
     path.write_text(edit(rubric.DEFAULT.read_text()))
     ids = checks.declared()
-    with pytest.raises(rubric.RubricError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(rubric.RubricError, match=re.escape(message)):
         rubric.load(path, check_ids=ids)
 
 
