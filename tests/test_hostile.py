@@ -52,6 +52,7 @@ def outer_limit():
         yield group
     finally:
         group.close()
+    assert not any(folder.exists() for folder in group.folders.values()), "the grade left control groups behind"
 
 
 def tampered() -> list[str]:

@@ -94,9 +94,11 @@ class Group:
         return sorted(pids)
 
     def close(self) -> None:
-        """Kill whatever is still in the group, then remove it."""
+        """Kill whatever is still in the group, then remove it, with any group left below it."""
         processes.kill_all(self.members)
         for folder in set(self.folders.values()):
+            for below in sorted(folder.rglob("*/"), key=lambda p: len(p.parts), reverse=True):
+                _rmdir(below)
             _rmdir(folder)
 
 
@@ -109,11 +111,12 @@ def _counters(path: Path) -> dict[str, int]:
 
 
 def _rmdir(folder: Path) -> None:
-    for _ in range(50):  # the kernel lets a group go a moment after its last task
+    for _ in range(250):  # a killed task counts until it is reaped, and the kernel lets a group go a moment after
         try:
             folder.rmdir()
             return
         except FileNotFoundError:
             return
         except OSError:
+            processes.reap()  # our own killed children, if they are what keeps the group busy
             time.sleep(0.02)
