@@ -10,13 +10,21 @@ Moodle (Export > Plain text file, grade/export/txt): a header of user fields ("F
 name", "ID number", "Institution", "Department", "Email address" by default), "Suspended" unless only
 active enrolments are exported, "MODULE: NAME (Real)" per grade item, and "Last downloaded from this
 course", named in the exporting user's language (export in English); comma, tab, colon or semicolon
-separators. The copy keeps every other cell, the separator,
-byte-order mark, line endings and decimal comma as they were.
+separators. Moodle's assignment grading worksheet (View all submissions > Download grading worksheet,
+mod/assign/gradingtable.php; uploaded back with "Upload grading worksheet", which reads "Identifier",
+"Grade" and "Last modified (grade)", mod/assign/feedback/offline/importgradeslib.php): "Identifier"
+("Participant N", N the participant id that names a student's files in Moodle's submissions download),
+"Full name", the user identity fields ("Email address" by default), "Status", ["Group"], "Grade",
+"Maximum Grade", ... The copy keeps every other cell, the separator, byte-order mark, line endings and
+decimal comma as they were.
 
 Matching never guesses: a submission goes to the one student whose login, SIS login, SIS user id,
-e-mail address or e-mail local part (Moodle: e-mail, its local part, ID number or username) equals its
-name, ignoring case, or, with a roster, the name the roster gives it. What matches no one, more than
-one student, or a student another submission also matched is listed and left out.
+Canvas user id ("ID", which names a student's files in Canvas's submissions download), e-mail address
+or e-mail local part (Moodle: e-mail, its local part, ID number or username; in the grading worksheet
+also the participant id) equals its name, ignoring case, or, with a roster, the name the roster gives it.
+Moodle's gradebook export has no participant id: for a Moodle download use the worksheet, or a roster.
+What matches no one, more than one student, or a student another submission also matched is listed and
+left out.
 """
 
 from __future__ import annotations
@@ -29,10 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BOM = "\ufeff"
-CANVAS_KEYS = ("SIS Login ID", "SIS User ID")
+CANVAS_KEYS = ("SIS Login ID", "SIS User ID", "ID")  # the first that is filled in names the student to people
 MOODLE_KEYS = ("Email address", "ID number", "Username")
+WORKSHEET = "Moodle grading worksheet"
+WORKSHEET_ID = "Identifier"  # "Participant 123456"
+WORKSHEET_MAX = "Maximum Grade"
+WORKSHEET_KEYS = (*MOODLE_KEYS, WORKSHEET_ID)
 MOODLE_LAST = "Last downloaded from this course"
-NAMES = ("Student", "FirstName", "LastName", "First name", "Last name")
+NAMES = ("Student", "FirstName", "LastName", "First name", "Last name", "Full name")
 POINTS_POSSIBLE = "Points Possible"
 READ_ONLY = "(read only)"
 
@@ -43,7 +55,7 @@ class GradebookError(ValueError):
 
 @dataclass
 class Gradebook:
-    system: str            # "Canvas" or "Moodle"
+    system: str            # "Canvas", "Moodle" or WORKSHEET
     rows: list[list[str]]  # as read, the header first
     delimiter: str
     bom: bool
@@ -64,7 +76,8 @@ class Gradebook:
     @property
     def keys(self) -> list[str]:
         """The columns that name a student."""
-        return [key for key in (CANVAS_KEYS if self.system == "Canvas" else MOODLE_KEYS) if key in self.header]
+        keys = {"Canvas": CANVAS_KEYS, "Moodle": MOODLE_KEYS}.get(self.system, WORKSHEET_KEYS)
+        return [key for key in keys if key in self.header]
 
     def cell(self, index: int, column: str) -> str:
         return self.rows[index][self.header.index(column)]
@@ -73,6 +86,8 @@ class Gradebook:
         """What names this student, in lower case: each key column, and an e-mail address's local part."""
         values = {self.cell(index, key).strip().casefold() for key in self.keys}
         values |= {value.split("@")[0] for value in values if "@" in value}
+        if WORKSHEET_ID in self.keys:  # "Participant 123456" (in the site's language): the participant id
+            values.add(re.sub(r"^\D*", "", self.cell(index, WORKSHEET_ID).strip()))
         return values - {""}
 
     def name(self, index: int) -> str:
@@ -99,12 +114,14 @@ def read(path: Path) -> Gradebook:
     for delimiter in (",", ";", "\t", ":"):
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
         system = ("Canvas" if {"SIS Login ID", "Section"} <= set(header) else
-                  "Moodle" if MOODLE_LAST in header else None)
+                  "Moodle" if MOODLE_LAST in header else
+                  WORKSHEET if {WORKSHEET_ID, "Grade"} <= set(header) else None)
         if system:
             break
     else:
         raise GradebookError(f"{path} is not a gradebook exported from Canvas (no \"SIS Login ID\" and \"Section\" "
-                             f"columns) or Moodle (no \"{MOODLE_LAST}\" column)")
+                             f"columns) or Moodle (no \"{MOODLE_LAST}\" column; a grading worksheet has "
+                             f"\"{WORKSHEET_ID}\" and \"Grade\")")
     read_rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = [row + [""] * (len(header) - len(row)) for row in read_rows if row]
     comma = delimiter != "," and any(re.fullmatch(r"-?\d+,\d+", cell) for row in rows for cell in row)
@@ -167,6 +184,15 @@ def fill(gradebook: Gradebook, column: str, scores: dict[int, float], points: fl
     """Write ``scores`` (by row) into ``column``, made where the system puts assignments if absent; other
     cells are kept. Returns notes for the instructor."""
     notes = []
+    if gradebook.system == WORKSHEET:  # one assignment's worksheet: Moodle reads its scores from "Grade" only
+        if column != "Grade":
+            notes.append(f"A grading worksheet takes the scores in its \"Grade\" column, not {column!r}")
+        column = "Grade"
+        most = {worth(gradebook.cell(i, WORKSHEET_MAX)) for i in gradebook.students()
+                if WORKSHEET_MAX in gradebook.header} - {None, points}
+        if most:
+            notes.append(f"The assignment is graded out of {', '.join(f'{m:g}' for m in sorted(most))} in Moodle; "
+                         f"the scores are out of {points:g}")
     index = find_column(gradebook.header, column)
     points_row = gradebook.points_row()
     if index is None:

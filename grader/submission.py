@@ -98,7 +98,7 @@ def materialize(path: Path, into: Path, nested: bool = False) -> Path:
         return notebook.write_modules([_text(path, into)], into)
     if is_archive(path):
         unpacked = into.parent / ("unpacked-inner" if nested else "unpacked")
-        modules = _from_folder(_unpack(path, unpacked), into, nested)
+        modules = _from_folder(unpack(path, unpacked), into, nested)
         for extra in [*unpacked.glob(REFUSED.format("*")), *unpacked.glob(NOTES)]:
             with (modules / extra.name).open("a") as merged:
                 merged.write(extra.read_text())
@@ -194,21 +194,22 @@ def _copy_modules(folder: Path, into: Path) -> Path:
     return into
 
 
-def _unpack(archive: Path, into: Path) -> Path:
-    """Extract what is safe (plain files, inside the archive, of sane sizes); refuse the rest by name."""
+def unpack(archive: Path, into: Path, limit: int = MAX_ARCHIVE_BYTES) -> Path:
+    """Extract what is safe (plain files, inside the archive, of sane sizes: ``limit`` bytes in all); refuse
+    the rest by name."""
     into.mkdir(parents=True, exist_ok=True)
     try:
-        entries = list(_zip_entries(archive) if archive.suffix == ".zip" else _tar_entries(archive))
+        entries = list(_zip_entries(archive) if archive.suffix.lower() == ".zip" else _tar_entries(archive))
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
-        kind = "zip" if archive.suffix == ".zip" else "tar"
+        kind = "zip" if archive.suffix.lower() == ".zip" else "tar"
         reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(":")
         raise NotASubmission(f"{archive.name} is not a readable {kind} archive ({reason})") from None
     entries = [e for e in entries if "__MACOSX" not in e[0]]
     if not entries:
         raise NotASubmission(f"{archive.name} is an empty archive: archive the folder that holds dataset.py, "
                              "model.py and training.py")
-    if sum(size for _, _, size, _ in entries) > MAX_ARCHIVE_BYTES:
-        raise NotASubmission(f"{archive.name} unpacks to more than {MAX_ARCHIVE_BYTES >> 20} MiB")
+    if sum(size for _, _, size, _ in entries) > limit:
+        raise NotASubmission(f"{archive.name} unpacks to more than {limit >> 20} MiB")
     for filename, kind, size, read in entries:
         name = Path(filename).name
         target = (into / filename).resolve()

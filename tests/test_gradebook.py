@@ -105,3 +105,26 @@ def test_matching_ignores_case_and_never_matches_an_empty_name():
     book = read(EXPORTS / "canvas.csv")
     matching = match(book, ["ADA", "S0002", ""])
     assert matching.rows == {"ADA": 2, "S0002": 3} and set(matching.unmatched) == {""}
+
+
+def test_canvas_user_ids_match_as_canvas_s_submissions_download_names_students(tmp_path):
+    out = tmp_path / "import.csv"
+    said = export(EXPORTS / "canvas.csv", "MNIST MLP", {"4101": 87.5, "4103": 70, "S0002": 60}, 100, out)
+    scores = {row[1]: row[6] for row in csv.reader(out.open())}  # "ID": the user id that names files in the zip
+    assert scores["4101"] == "87.5" and scores["4103"] == "70" and scores["4102"] == "60"
+    assert "Student without a submission: Turing, Dee (dee)" in said  # still named by login
+
+
+def test_moodle_grading_worksheet_takes_the_scores_by_participant_id(tmp_path):
+    out = tmp_path / "worksheet.csv"
+    said = export(EXPORTS / "moodle-worksheet.csv", "MNIST MLP", {"123456": 91, "123457": 82.5, "eve": 64,
+                                                                  "123460": 10}, 50, out)
+    before = list(csv.reader((EXPORTS / "moodle-worksheet.csv").open(encoding="utf-8")))
+    after = list(csv.reader(out.open(encoding="utf-8")))
+    grade = before[0].index("Grade")
+    assert [row[grade] for row in after[1:]] == ["91", "82.5", "64", ""]  # Eve by the local part of her e-mail
+    assert [row[:grade] + row[grade + 1:] for row in after] == [row[:grade] + row[grade + 1:] for row in before]
+    assert "A grading worksheet takes the scores in its \"Grade\" column, not 'MNIST MLP'" in said
+    assert "graded out of 100 in Moodle; the scores are out of 50" in said
+    assert "Submission without a student: 123460 (no student is '123460')" in said
+    assert "Student without a submission: Bob Babbage (bob@uni.example)" in said
