@@ -49,9 +49,11 @@ lint: $(DEV)
 assignment: $(RUNTIME)  ## regenerate the student stubs from solutions/
 	$(PY) -m kit.stubs
 
-grade-all: $(RUNTIME) data  ## grade every submission in SUBMISSIONS (folders, .zip, .ipynb), in parallel
+grade-all: $(RUNTIME) data  ## grade every submission in SUBMISSIONS (folders, archives, notebooks, an LMS download) with warm graders
+	$(if $(SCHEDULER),$(PY) -m pip install --quiet 'distributed>=2024.1';)
 	$(PY) -m grader.batch $(SUBMISSIONS) --data-dir $(DATA_DIR) $(if $(OUT),--out $(OUT)) $(if $(FORCE),--force) \
-		$(if $(GRADEBOOK),--gradebook $(GRADEBOOK) --column "$(COLUMN)") $(if $(ROSTER),--roster $(ROSTER))
+		$(if $(GRADEBOOK),--gradebook $(GRADEBOOK) --column "$(COLUMN)") $(if $(ROSTER),--roster $(ROSTER)) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 nbgrader: $(DEV)  ## an nbgrader course folder in dist/nbgrader, generated from solutions/
 	$(PY) -m kit.nbgrader --out dist/nbgrader
@@ -71,7 +73,7 @@ gradescope: $(RUNTIME)  ## the Gradescope autograder: dist/gradescope/autograder
 classroom: $(DEV) data  ## a GitHub Classroom template repository in dist/classroom (MNIST from DATA_DIR)
 	$(PY) -m kit.classroom --out dist/classroom --data-dir $(DATA_DIR)
 
-bench: $(DEV) data  ## time a grade of the reference against plain training
+bench: $(DEV) data  ## time a grade against plain training, a class of 40 with warm graders against one process each, and nbgrader
 	$(PY) -m bench.bench --data-dir $(DATA_DIR)
 
 clean:

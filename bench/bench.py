@@ -2,7 +2,10 @@
 
 1. One grade of the reference against the baseline (``bench.baseline``: plain training of the reference
    to the accuracy bar in a fresh one-thread process), and the same grade without the sandbox.
-2. A batch of 20 submissions (``grader.batch``, one worker per core) against the 20 grades one by one.
+2. A class of 40 mixed submissions (correct ones in many styles, one-bug ones, notebooks, zips) graded by
+   warm graders (``grader.batch``, one per core) against the way before them, one ``python -m grader``
+   per submission, as many at a time as there are cores: ``class_s_per_submission=<s>
+   old_s_per_submission=<s> speedup=<x> peak_mb_per_worker=<MiB>``.
 3. Our grade of the course notebook against ``nbgrader autograde`` of the same notebook.
 
 The last line is ``grade_s=<s> baseline_s=<s> ratio=<grade/baseline> peak_mb=<MiB>``.
@@ -17,7 +20,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 KIT = Path(__file__).resolve().parent.parent
@@ -52,25 +57,83 @@ def single(data_dir: Path, repeat: int) -> tuple[float, float]:
     return grade_s, baseline_s, max(g[1] for g in grades)
 
 
-def batch(data_dir: Path, scratch: Path, count: int) -> None:
+def make_class(folder: Path, count: int) -> list[Path]:
+    """``count`` submissions as a class hands them in: mostly correct ones in many styles, one-bug ones,
+    notebooks and zips."""
     sys.path.insert(0, str(KIT))
+    from tests.correct_notebooks import NOTEBOOKS
+    from tests.correct_zoo import CORRECT
     from tests.zoo import ZOO
 
-    folder = scratch / "class"
     folder.mkdir()
     for index in range(count):
-        bug = ZOO[index % len(ZOO)] if index % 4 else None
-        if bug is None:
-            shutil.copytree(KIT / "solutions", folder / f"student{index:02d}")
-        else:
-            bug.apply(folder / f"student{index:02d}")
-    batch_s, peak = timed(*python("-m", "grader.batch", folder, "--data-dir", data_dir, "--out", scratch / "out"))
-    sequential = sum(timed(*python("-m", "grader", path, "--data-dir", data_dir))[0] for path in sorted(folder.iterdir()))
-    ideal = sequential / CORES
-    print(f"batch of {count} on {CORES} workers: {batch_s:.1f} s; one by one: {sequential:.1f} s "
-          f"({sequential / count:.2f} s each, {batch_s / count:.2f} s each in the batch)")
-    print(f"batch_s={batch_s:.1f} sequential_s={sequential:.1f} batch_ratio={batch_s / ideal:.2f} "
-          f"peak_worker_mb={peak:.0f}")
+        name = folder / f"student{index:02d}"
+        kind = index % 10
+        if kind < 4:  # 40% correct, in the styles of the correct zoo
+            CORRECT[index % len(CORRECT)].write(name)
+        elif kind < 8:  # 40% with one known bug
+            ZOO[index % len(ZOO)].apply(name)
+        elif kind == 8:  # a notebook
+            shutil.move(NOTEBOOKS[index % len(NOTEBOOKS)].write(folder / "notebook"), name.with_suffix(".ipynb"))
+            shutil.rmtree(folder / "notebook", ignore_errors=True)
+        else:  # a zip of the reference's files
+            shutil.make_archive(str(name), "zip", KIT / "solutions")
+    return sorted(folder.iterdir())
+
+
+def peak_pss_per_grader(batch: subprocess.Popen, every: float = 0.25) -> list[float]:
+    """Sample, while ``batch`` runs, the proportional memory (PSS) of each of its warm graders with all
+    their processes (worker, checks); the peak MiB is its last element when it ends."""
+    peak = [0.0]
+
+    def pss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            return 0
+
+    def sample() -> None:
+        from grader.sandbox.processes import descendants
+
+        while batch.poll() is None:
+            graders = [pid for pid in descendants(batch.pid) if b"spawn_main" in _cmdline(pid)]
+            sizes = [sum(pss(p) for p in [g, *descendants(g)]) / 1024 for g in graders]
+            peak[0] = max(peak[0], *sizes, 0)
+            time.sleep(every)
+
+    threading.Thread(target=sample, daemon=True).start()
+    return peak
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as file:
+            return file.read()
+    except OSError:
+        return b""
+
+
+def klass(data_dir: Path, scratch: Path, count: int) -> None:
+    """A class graded by warm graders (grade-all) and the way before them, one ``python -m grader`` per
+    submission, ``CORES`` at a time; the same class, in the same run."""
+    submissions = make_class(scratch / "class", count)
+    started = time.perf_counter()
+    batch = subprocess.Popen(python("-m", "grader.batch", scratch / "class", "--data-dir", data_dir,
+                                    "--out", scratch / "out"), cwd=KIT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    peak = peak_pss_per_grader(batch)
+    if batch.wait() != 0:
+        raise SystemExit("grade-all failed")
+    warm_s = time.perf_counter() - started
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CORES) as pool:
+        list(pool.map(lambda path: timed(*python("-m", "grader", path, "--data-dir", data_dir)), submissions))
+    old_s = time.perf_counter() - started
+    print(f"a class of {count} on {CORES} cores: warm graders {warm_s:.1f} s, one process per submission "
+          f"{old_s:.1f} s")
+    print(f"class_s_per_submission={warm_s / count:.2f} old_s_per_submission={old_s / count:.2f} "
+          f"speedup={old_s / warm_s:.2f} peak_mb_per_worker={peak[0]:.0f}")
 
 
 def notebook(data_dir: Path, scratch: Path) -> None:
@@ -94,13 +157,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--repeat", type=int, default=2, help="runs of each single grade; the fastest counts")
-    parser.add_argument("--batch", type=int, default=20, help="submissions in the batch (0: skip)")
+    parser.add_argument("--class-size", type=int, default=40, help="submissions in the class (0: skip)")
     parser.add_argument("--no-notebook", action="store_true", help="skip the nbgrader comparison")
     args = parser.parse_args()
     data_dir = args.data_dir.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-        if args.batch:
-            batch(data_dir, Path(scratch), args.batch)
+        if args.class_size:
+            klass(data_dir, Path(scratch), args.class_size)
         if not args.no_notebook:
             notebook(data_dir, Path(scratch))
         grade_s, baseline_s, peak_mb = single(data_dir, args.repeat)

@@ -1,12 +1,14 @@
-"""Calibrate the accuracy bar: test accuracy per epoch of the reference and of a linear model (the
-reference without its activation), over several seeds, trained exactly as the accuracy check does.
+"""Calibrate the accuracy bar: test accuracy during training of the reference and of a linear model (the
+reference without its activation), over several seeds, trained exactly as the accuracy check does and
+scored after every part of an epoch.
 
-    .venv/bin/python -m bench.calibrate --data-dir DATA_DIR --seeds 5
+    .venv/bin/python -m bench.calibrate --data-dir DATA_DIR --seeds 5 --parts 8
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,15 +22,17 @@ from grader.sandbox.session import Worker
 
 
 def accuracies(folder: Path, staged: Path, labels: np.ndarray, seeds: int, settings: rubric.Rubric) -> np.ndarray:
-    """Test accuracy after each epoch, one row per seed."""
+    """Test accuracy after each part of each epoch, one row per seed."""
     acc = settings.accuracy
     rows = []
     with Worker(jail.trusted(folder, staged)) as worker:
         for seed in range(seeds):
             with worker.session(settings.limits) as session:
-                session.call("accuracy_start", seed=seed, batch_size=acc.batch_size, learning_rate=acc.learning_rate)
-                rows.append([float(np.mean(session.call("accuracy_epoch")["predictions"] == labels))
-                             for _ in range(acc.max_epochs)])
+                batches = session.call("accuracy_start", seed=seed, batch_size=acc.batch_size,
+                                       learning_rate=acc.learning_rate)["batches"]
+                rows.append([float(np.mean(session.call("accuracy_part", batches=part, new_epoch=i == 0)["predictions"]
+                                           == labels))
+                             for _ in range(acc.max_epochs) for i, part in enumerate(acc.parts(batches))])
     return np.array(rows)
 
 
@@ -36,8 +40,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--parts", type=int, help="evaluations per epoch (default: the rubric's)")
     args = parser.parse_args()
     settings = rubric.load()
+    if args.parts:
+        settings = dataclasses.replace(settings, accuracy=dataclasses.replace(settings.accuracy,
+                                                                              evaluations_per_epoch=args.parts))
+    parts = settings.accuracy.evaluations_per_epoch
     labels = data.Labels.load(args.data_dir).test
     with tempfile.TemporaryDirectory() as scratch:
         staged = data.stage(args.data_dir, Path(scratch) / "data")
@@ -47,9 +56,9 @@ def main() -> None:
         model.write_text(model.read_text().replace("            nn.ReLU(),\n", ""))
         for name, folder in (("reference", KIT_ROOT / "solutions"), ("linear", linear)):
             table = accuracies(folder, staged, labels, args.seeds, settings)
-            for epoch, column in enumerate(table.T, start=1):
-                print(f"{name:9} epoch {epoch}: min {column.min():.4f} mean {column.mean():.4f} "
-                      f"max {column.max():.4f}  ({', '.join(f'{a:.4f}' for a in column)})")
+            for step, column in enumerate(table.T, start=1):
+                print(f"{name:9} epoch {step / parts:5.3f}: min {column.min():.4f} mean {column.mean():.4f} "
+                      f"max {column.max():.4f}  ({', '.join(f'{a:.4f}' for a in column)})", flush=True)
 
 
 if __name__ == "__main__":

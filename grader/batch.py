@@ -1,8 +1,10 @@
 """``python -m grader.batch SUBMISSIONS``: grade a whole class, in parallel, resumably.
 
-Every entry of SUBMISSIONS (a sub-folder, a ``.zip`` or a ``.ipynb``) is one student's submission,
-named by its stem. Each is graded by its own ``python -m grader`` process (so one bad submission can
-stall or crash nothing but itself), several at a time. For each student the output folder gets
+Every entry of SUBMISSIONS (a sub-folder, an archive, a ``.py`` or a ``.ipynb``) is one student's
+submission, named by its stem; or SUBMISSIONS is a Canvas or Moodle download (``grader.lms``), each
+student named by the system's id. Warm graders (``grader.warm``), one per core or one per worker of a Dask cluster, grade
+them one after another, each submission exactly as ``python -m grader`` would and as isolated from the
+others as in a process of its own. For each student the output folder gets
 ``<student>/results.json``, ``<student>/feedback.html`` (what the student may read now) and
 ``<student>/feedback-instructor.html`` (everything); for the class, ``grades.csv`` (student, total,
 points per check, seconds, error, the rubric's hash), ``summary.txt``, the score histogram and
@@ -18,41 +20,28 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
-import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
-from grader import checks, gradebook
+from grader import checks, data, gradebook, lms, warm
+from grader.data import DataNotFound
 from grader.fingerprint import fingerprint
-from grader.paths import KIT_ROOT
 from grader.report import write_atomically
 from grader.rubric import DEFAULT, Rubric, RubricError, load
 from grader.submission import ARCHIVES, is_archive
+from grader.warm import INSTRUCTOR_FEEDBACK, RESULTS, Graded
 
-RESULTS = "results.json"
-FEEDBACK = "feedback.html"
-INSTRUCTOR_FEEDBACK = "feedback-instructor.html"
-
-
-@dataclass
-class Graded:
-    student: str
-    results: dict | None  # Gradescope results.json, or None if the grader could not grade
-    seconds: float
-    error: str = ""
+__all__ = ["INSTRUCTOR_FEEDBACK", "Graded", "main", "previously", "write_csv"]
 
 
 def submissions(folder: Path) -> dict[str, Path]:
-    """Each student's submission, by name: sub-folders, zip and tar archives, and notebooks."""
+    """Each student's submission, by name: sub-folders, zip and tar archives, notebooks and single modules."""
     found = {}
     for path in sorted(folder.iterdir()):
-        graded = path.is_dir() or path.suffix == ".ipynb" or is_archive(path)
+        graded = path.is_dir() or path.suffix in (".ipynb", ".py") or is_archive(path)
         if path.name.startswith(".") or path.is_symlink() or not graded:  # a link is not followed
             continue
         found.setdefault(student_name(path), path)
@@ -61,27 +50,8 @@ def submissions(folder: Path) -> dict[str, Path]:
 
 def student_name(path: Path) -> str:
     """A submission's name without what makes it a notebook or an archive: ada.tar.gz is ada."""
-    suffix = next((s for s in (*ARCHIVES, ".ipynb") if path.is_file() and path.name.lower().endswith(s)), "")
+    suffix = next((s for s in (*ARCHIVES, ".ipynb", ".py") if path.is_file() and path.name.lower().endswith(s)), "")
     return path.name[: len(path.name) - len(suffix)]
-
-
-def grade_one(student: str, path: Path, out: Path, data_dir: Path, rubric: Path, timeout: float) -> Graded:
-    folder = out / student
-    folder.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    command = [sys.executable, "-m", "grader", str(path), "--data-dir", str(data_dir), "--rubric", str(rubric),
-               "--results", str(folder / RESULTS), "--feedback", str(folder / FEEDBACK),
-               "--instructor-feedback", str(folder / INSTRUCTOR_FEEDBACK)]
-    try:
-        done = subprocess.run(command, cwd=KIT_ROOT, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return Graded(student, None, time.monotonic() - started, f"not graded within {timeout:g} s")
-    if done.returncode != 0:
-        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
-        return Graded(student, None, time.monotonic() - started, reason)
-    results = kept(student, out)
-    return Graded(student, results, float(results.get("execution_time", 0)) if results else 0.0,
-                  "" if results else f"the grader wrote no readable {RESULTS}")
 
 
 def kept(student: str, out: Path) -> dict | None:
@@ -105,14 +75,17 @@ def rubric_hash(results: dict | None) -> str:
     return (results or {}).get("extra_data", {}).get("fingerprint", {}).get("rubric", "")[:12]
 
 
-def write_csv(graded: list[Graded], rubric: Rubric, path: Path) -> None:
+def write_csv(graded: list[Graded], rubric: Rubric, path: Path, people: dict[str, lms.Student] | None = None) -> None:
+    """One row per student; for a Canvas or Moodle download, "student" is the LMS's id and the last
+    columns say the name the download gave, the system and whether Canvas marked the work late."""
     ids = list(rubric.checks)
-    rows = [["student", "total", "max", *ids, "seconds", "error", "rubric"]]
+    people = people or {}
+    rows = [["student", "total", "max", *ids, "seconds", "error", "rubric", *lms.COLUMNS]]
     for g in sorted(graded, key=lambda g: g.student):
         points = {t["tags"][0]: t["score"] for t in g.results["tests"]} if g.results else {}
         total = g.results["score"] if g.results else 0
         rows.append([g.student, f"{total:g}", f"{rubric.total:g}", *(f"{points.get(i, 0):g}" for i in ids),
-                     f"{g.seconds:.1f}", g.error, rubric_hash(g.results)])
+                     f"{g.seconds:.1f}", g.error, rubric_hash(g.results), *lms.cells(people.get(g.student))])
     with path.open("w", newline="") as file:
         csv.writer(file).writerows(rows)
 
@@ -162,10 +135,16 @@ def plot_summary(scores: list[float], failed: list[tuple[str, int]], rubric: Rub
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.batch", description=__doc__.splitlines()[0])
-    parser.add_argument("submissions", type=Path, help="a folder of submissions: sub-folders, .zip, .ipynb")
+    parser.add_argument("submissions", type=Path,
+                        help="a folder of submissions (sub-folders, archives, .py, .ipynb), or a Canvas or Moodle download")
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--out", type=Path, help="where results go (default: SUBMISSIONS-graded)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="grades at a time (default: cores)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="warm graders on this machine (default: one per core)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="grade on this Dask cluster instead, a warm grader in every Dask worker")
+    parser.add_argument("--no-bubblewrap", "--no-sandbox", dest="no_bubblewrap", action="store_true",
+                        help="act as where bubblewrap cannot run, as on Gradescope (also: GRADER_BUBBLEWRAP=0)")
     parser.add_argument("--rubric", type=Path, default=DEFAULT)
     parser.add_argument("--force", action="store_true", help="grade again what was graded before")
     parser.add_argument("--gradebook", type=Path, metavar="EXPORT.csv",
@@ -178,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.gradebook and not args.column:
         parser.error("--gradebook needs --column NAME")
-    if not args.submissions.is_dir():
-        print(f"grader.batch: no such folder: {args.submissions}", file=sys.stderr)
+    if not args.submissions.is_dir() and not lms.is_zip(args.submissions):  # a Canvas or Moodle download
+        print(f"grader.batch: no such folder (or Canvas or Moodle .zip): {args.submissions}", file=sys.stderr)
         return 2
     try:
         rubric = load(args.rubric, check_ids=checks.declared())
@@ -188,22 +167,36 @@ def main(argv: list[str] | None = None) -> int:
             gradebook.read(args.gradebook)
         if args.roster:
             gradebook.read_roster(args.roster)
-    except (RubricError, gradebook.GradebookError) as error:
+        if not args.scheduler:  # a Dask cluster's workers read MNIST where they are
+            data.require(args.data_dir)
+    except (RubricError, gradebook.GradebookError, DataNotFound) as error:
         print(f"grader.batch: {error}", file=sys.stderr)
         return 2
-    out = (args.out or args.submissions.with_name(args.submissions.name + "-graded")).resolve()
+    out = (args.out or args.submissions.with_name(args.submissions.name.removesuffix(".zip") + "-graded")).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    todo = submissions(args.submissions)
+    try:  # a Canvas or Moodle download becomes one folder per student, named by the LMS's id
+        download = lms.read(args.submissions, out)
+    except lms.NotADownload as error:
+        print(f"grader.batch: {error}", file=sys.stderr)
+        return 2
+    if download:
+        print(download.report(), end="")
+    todo = download.submissions if download else submissions(args.submissions)
     graded = [] if args.force else [g for s, p in todo.items() if (g := previously(s, p, out, args.rubric))]
     done = {g.student for g in graded}
-    timeout = rubric.run_seconds + 120
-    with ThreadPoolExecutor(max(1, args.workers)) as pool, tqdm(total=len(todo), initial=len(done), unit="submission") as bar:
-        futures = [pool.submit(grade_one, s, p.resolve(), out, args.data_dir.resolve(), args.rubric.resolve(), timeout)
-                   for s, p in todo.items() if s not in done]
-        for future in as_completed(futures):
-            graded.append(future.result())
-            bar.update()
-    write_csv(graded, rubric, out / "grades.csv")
+    todo = {s: p.resolve() for s, p in todo.items() if s not in done}
+    with tqdm(total=len(todo) + len(done), initial=len(done), unit="submission") as bar:
+        if args.scheduler:
+            try:
+                graded += warm.grade_on_cluster(args.scheduler, todo, out, args.data_dir.resolve(),
+                                                args.rubric.resolve(), not args.no_bubblewrap, lambda g: bar.update())
+            except warm.ClusterError as error:
+                print(f"grader.batch: {error}", file=sys.stderr)
+                return 2
+        else:
+            graded += warm.grade_locally(todo, out, args.data_dir.resolve(), args.rubric.resolve(), args.workers,
+                                         not args.no_bubblewrap, lambda g: bar.update())
+    write_csv(graded, rubric, out / "grades.csv", download.students if download else None)
     text, scores, failed = summarize(graded, rubric)
     write_atomically(out / "summary.txt", text)
     plot_summary(scores, failed, rubric, out / "summary.png")

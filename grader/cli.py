@@ -8,82 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
-
-from grader import checks, data, reference, submission
-from grader.data import DataNotFound, Labels
 from grader.feedback_report import write_feedback
-from grader.fingerprint import fingerprint
-from grader.grading import Grading
 from grader.junit import write_junit
-from grader.plugin import GradingPlugin
+from grader.pipeline import CannotGrade, grade
 from grader.report import AUDIENCES, Report, print_report, view, write_results
-from grader.rubric import DEFAULT, RubricError, load
-from grader.sandbox import jail, processes
-from grader.sandbox.session import Worker
-from grader.sandbox.users import GradingUser
-
-
-class CannotGrade(Exception):
-    """A reason the grader could not grade at all, in one line."""
-
-
-def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bool = True) -> Report:
-    """Grade ``folder`` (or a notebook, or a zip) and return the report; raise ``CannotGrade`` if
-    there is nothing to grade."""
-    started = time.monotonic()
-    if not folder.exists():
-        raise CannotGrade(f"no such folder: {folder}")
-    try:
-        rubric = load(rubric_path, check_ids=checks.declared())
-        data.require(data_dir)
-    except (RubricError, DataNotFound) as error:
-        raise CannotGrade(str(error)) from None
-    processes.become_subreaper()  # whatever a worker leaves behind is ours to end
-    with tempfile.TemporaryDirectory(prefix="grader-") as scratch, ThreadPoolExecutor(1) as pool:
-        scratch = Path(scratch)
-        try:
-            modules = submission.materialize(folder, scratch / "submission")
-        except submission.NotASubmission as error:
-            raise CannotGrade(str(error)) from None
-        graded = fingerprint(folder, rubric_path)  # as read now: what the grade is of, should it change later
-        staged = data.stage(data_dir, scratch / "data")
-        user = GradingUser.claim()
-        try:
-            shut = jail.shut_in(modules, staged, scratch, user, rubric.limits.disk_mb, hide=[data_dir],
-                                real_labels=data.real_test_labels(data_dir), isolate=isolate)
-            # The worker imports torch while this process reads MNIST and loads the reference's observations.
-            worker = Worker(shut).start(wait=False)
-            try:
-                problems = submission.problems(modules, shown_as=folder)
-                references = pool.submit(reference.observations, staged, rubric.limits)
-                grading = Grading(rubric, worker, Labels.load(data_dir), data.decoy_test_labels(), references,
-                                  deadline=started + rubric.run_seconds)
-                code = pytest.main(
-                    [str(checks.FOLDER), "-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER),
-                     "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"],
-                    plugins=[plugin := GradingPlugin(grading)],
-                )
-            except DataNotFound as error:
-                raise CannotGrade(str(error)) from None
-            finally:
-                worker.close()
-                processes.kill_descendants()
-        finally:
-            user.release()
-        if not worker.ready:
-            raise CannotGrade("the worker process could not start (is the Python environment complete?)")
-        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); is the rubric in step with grader/checks?")
-        references.result()  # a broken reference is the kit's fault: say so rather than grade against it
-    results = [plugin.results[check_id] for check_id in rubric.checks]
-    return Report(str(folder), results, problems, worker.jail.protections, time.monotonic() - started,
-                  fingerprint=graded, leaderboard=rubric.leaderboard)
+from grader.rubric import DEFAULT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,14 +41,21 @@ def main(argv: list[str] | None = None) -> int:
     except CannotGrade as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
-    if args.results:
-        write_results(report, args.results)
-    shown = view(report, args.audience)
-    if args.junit:
-        write_junit(shown, args.junit)
-    for path in args.feedback:
-        write_feedback(shown, path)
-    for path in args.instructor_feedback:
-        write_feedback(report, path)
-    print_report(shown)
+    print_report(write_outputs(report, args.results, args.junit, args.feedback, args.instructor_feedback,
+                               args.audience))
     return 0
+
+
+def write_outputs(report: Report, results: Path | None = None, junit: Path | None = None,
+                  feedback: list[Path] = (), instructor_feedback: list[Path] = (), audience: str = "student") -> Report:
+    """Write a grade's files; return the report as ``audience`` sees it."""
+    if results:
+        write_results(report, results)
+    shown = view(report, audience)
+    if junit:
+        write_junit(shown, junit)
+    for path in feedback:
+        write_feedback(shown, path)
+    for path in instructor_feedback:
+        write_feedback(report, path)
+    return shown

@@ -11,7 +11,7 @@ from pathlib import Path
 from grader.plugin import Result
 from grader.report import Report, write_atomically
 
-NO_CURVES = "No training curves: the accuracy run did not finish an epoch (see its message above)."
+NO_CURVES = "No training curves: the accuracy run never got to score the model (see its message above)."
 CURVES_ALT = "Training loss per batch and test accuracy per epoch of the accuracy run"
 
 
@@ -28,12 +28,13 @@ def accuracy_run(report: Report) -> dict | None:
 
 
 def curves_uri(run: dict) -> str | None:
-    """The accuracy run's curves as a base64 PNG data URI; None when it finished no epoch."""
+    """The accuracy run's curves as a base64 PNG data URI; None when it scored the model not once."""
     if not run.get("accuracy"):
         return None
     from grader.curves import plot_curves  # matplotlib takes a noticeable time to import: only when needed
 
-    png = plot_curves(run["accuracy"], run["train_loss"], bounds=(run["zero_credit_below"], run["full_credit_at"]))
+    png = plot_curves(run["accuracy"], run["train_loss"], bounds=(run["zero_credit_below"], run["full_credit_at"]),
+                      epochs=run.get("epochs"))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 

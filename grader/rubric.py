@@ -43,6 +43,12 @@ class Accuracy:
     max_epochs: int
     zero_credit_below: float
     full_credit_at: float
+    evaluations_per_epoch: int = 1
+
+    def parts(self, batches: int) -> list[int]:
+        """An epoch of ``batches`` batches in ``evaluations_per_epoch`` near-equal parts, the model scored after each."""
+        count = max(1, min(self.evaluations_per_epoch, batches))
+        return [batches // count + (i < batches % count) for i in range(count)]
 
     def credit(self, accuracy: float) -> float:
         """Full credit at ``full_credit_at``, none below ``zero_credit_below``, linear between."""
@@ -115,6 +121,8 @@ def load(path: Path = DEFAULT, check_ids: set[str] | None = None) -> Rubric:
         max_epochs=_take(acc, "max_epochs", int, "[accuracy]", 1, 50),
         zero_credit_below=float(_take(acc, "zero_credit_below", float, "[accuracy]", 0, 1)),
         full_credit_at=float(_take(acc, "full_credit_at", float, "[accuracy]", 0, 1)),
+        evaluations_per_epoch=_take(acc, "evaluations_per_epoch", int, "[accuracy]", 1, 100)
+        if "evaluations_per_epoch" in acc else 1,  # rubrics written before it: once per epoch
     )
     if accuracy.full_credit_at <= accuracy.zero_credit_below:
         raise RubricError("[accuracy]: full_credit_at must be above zero_credit_below")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,31 @@ def grade(folder: Path, data_dir: Path, tmp_path: Path) -> dict:
     report["by_id"] = {test["tags"][0]: test for test in report["tests"]}
     report["stdout"] = done.stdout
     return report
+
+
+@pytest.fixture(scope="session")
+def warm_grade(data_dir: Path) -> Iterator[Callable[[Path], dict]]:
+    """Grade a folder with a warm grader in a process of its own, as ``grade-all`` does; the same dict as
+    ``grade``. One warm grader serves every test of a test process, one submission after another."""
+    from grader import warm
+    from grader.rubric import DEFAULT
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+    def grade_warm(folder: Path) -> dict:
+        outcome = pool.submit(warm.grade, folder.name, folder, data_dir, DEFAULT, True).result(timeout=600)
+        assert "error" not in outcome, outcome.get("error")
+        report = outcome["results"]
+        report["by_id"] = {test["tags"][0]: test for test in report["tests"]}
+        return report
+
+    yield grade_warm
+    pool.shutdown()
+
+
+def verdicts(report: dict) -> dict[str, tuple[float, str]]:
+    """Each check's points and message: what must not depend on how a submission was graded."""
+    return {check: (test["score"], test["output"]) for check, test in report["by_id"].items()}
 
 
 def lost(report: dict) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import grade, lost
+from tests.conftest import grade, lost, verdicts
 from tests.zoo import ZOO
 
 
@@ -14,9 +14,11 @@ def test_zoo_is_big_enough():
 
 
 @pytest.mark.parametrize("bug", ZOO, ids=[bug.name for bug in ZOO])
-def test_bug_loses_points_where_it_should(bug, data_dir, tmp_path):
-    report = grade(bug.apply(tmp_path / bug.name), data_dir, tmp_path)
+def test_bug_loses_points_where_it_should(bug, data_dir, tmp_path, warm_grade):
+    folder = bug.apply(tmp_path / bug.name)
+    report = grade(folder, data_dir, tmp_path)
     assert lost(report) == bug.loses, report["stdout"]
+    assert verdicts(warm_grade(folder)) == verdicts(report), "a warm grader (grade-all) judged it otherwise"
     for check in bug.loses:
         message = report["by_id"][check]["output"]
         assert "Observed:" in message and "Expected:" in message and "Likely bug:" in message, message

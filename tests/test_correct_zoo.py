@@ -6,7 +6,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from tests.conftest import grade
+from tests.conftest import grade, verdicts
 from tests.correct_notebooks import NOTEBOOKS
 from tests.correct_zoo import CORRECT
 
@@ -36,10 +36,16 @@ def assert_full_marks(report: dict) -> None:
 
 
 @pytest.mark.parametrize("submission", CORRECT, ids=[submission.name for submission in CORRECT])
-def test_correct_module_submission_gets_full_marks(submission, data_dir, tmp_path):
-    assert_full_marks(grade(submission.write(tmp_path / submission.name), data_dir, tmp_path))
+def test_correct_module_submission_gets_full_marks(submission, data_dir, tmp_path, warm_grade):
+    folder = submission.write(tmp_path / submission.name)
+    report = grade(folder, data_dir, tmp_path)
+    assert_full_marks(report)
+    assert verdicts(warm_grade(folder)) == verdicts(report), "a warm grader (grade-all) judged it otherwise"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[notebook.name for notebook in NOTEBOOKS])
-def test_correct_notebook_gets_full_marks(notebook, data_dir, tmp_path):
-    assert_full_marks(grade(notebook.write(tmp_path / "submission"), data_dir, tmp_path))
+def test_correct_notebook_gets_full_marks(notebook, data_dir, tmp_path, warm_grade):
+    path = notebook.write(tmp_path / "submission")
+    report = grade(path, data_dir, tmp_path)
+    assert_full_marks(report)
+    assert verdicts(warm_grade(path)) == verdicts(report), "a warm grader (grade-all) judged it otherwise"

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +57,13 @@ def outer_limit():
     finally:
         group.close()
     assert not any(folder.exists() for folder in group.folders.values()), "the grade left control groups behind"
+
+
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return f"{pid} (ended)"
 
 
 def tampered() -> list[str]:
@@ -107,3 +118,38 @@ def test_a_whole_run_is_bounded(data_dir, tmp_path):
     assert "was stopped after" in tests["accuracy"]["output"]  # the first check, cut short by the run's limit
     assert "reached its time limit before this check" in tests["train_losses"]["output"]
     assert json.loads(results.read_text())["score"] == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_hostile_class_in_warm_graders(mode, data_dir, tmp_path, quick_rubric):
+    """The hostile submissions one after another in grade-all's warm graders, the reference among them:
+    each gets the score it gets alone, and none spoils a grade that comes after it."""
+    env = environment(mode)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for index, case in enumerate(HOSTILE):
+        made = case.make(tmp_path / "made" / case.name)
+        made.rename(folder / (case.name + made.suffix))
+        if index % 5 == 4:  # a correct submission after every few hostile ones, graded by the same grader
+            shutil.copytree(KIT / "solutions", folder / f"reference{index}", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "out"
+    with outer_limit() as outer:
+        done = subprocess.run([sys.executable, "-m", "grader.batch", folder, "--data-dir", data_dir, "--out", out,
+                               "--rubric", quick_rubric, "--workers", "2"], cwd=KIT, capture_output=True, text=True,
+                              timeout=1200, env=env, preexec_fn=lambda: outer.join(os.getpid()))
+        assert outer.events() == {"oom_kill": 0, "tasks_max": 0}, "the outer limit was reached: the grader's did not hold"
+        assert [command(pid) for pid in outer.members()] == [], "processes of the grades were left running"
+    assert done.returncode == 0, done.stderr[-3000:]
+    uids = set()
+    for case in HOSTILE:
+        report = json.loads((out / case.name / "results.json").read_text())
+        if users.is_root():
+            uids.add(int(report["output"].split("as uid ")[1].split(",")[0]))
+        lost = {t["tags"][0] for t in report["tests"] if t["score"] < t["max_score"]}
+        assert lost == case.bug.loses, (case.name, report["output"])
+        assert case.message in next(t["output"] for t in report["tests"] if t["tags"][0] in case.bug.loses), case.name
+    for reference in folder.glob("reference*"):
+        assert json.loads((out / reference.name / "results.json").read_text())["score"] == 100, reference.name
+    assert tampered() == [], "a submission changed the kit"
+    assert not [pid for uid in uids for pid in users.processes_of(uid)], "processes of grading users were left running"
+    assert not [uid for uid in uids if users.GradingUser(uid).files_bytes()], "temporary files were left behind"

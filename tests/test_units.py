@@ -56,7 +56,7 @@ def test_default_rubric_is_valid_and_totals_100():
     (lambda r: r.replace("points = 5", "points = -5", 1), "out of range"),
     (lambda r: r.replace("[accuracy]", "[accuracy]\nepochz = 3"), "unknown key(s) epochz"),
     (lambda r: r.replace("max_epochs = 3", 'max_epochs = "3"'), "must be a number"),
-    (lambda r: r.replace("full_credit_at = 0.95", "full_credit_at = 0.5"), "above zero_credit_below"),
+    (lambda r: r.replace("full_credit_at = 0.935", "full_credit_at = 0.5"), "above zero_credit_below"),
     (lambda r: r + "\n[checks.extra]\npoints = 1\ntitle = 'x'\n", "does not have: extra"),
     (lambda r: r.replace("[checks.accuracy]", "[checks.accuracy_typo]"), "no points for check(s): accuracy"),
     (lambda r: r + "\n[[[", "not valid TOML"),

@@ -10,22 +10,24 @@ Gradescope), the report says what that leaves open.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.paths import KIT_ROOT
 from grader.sandbox import users
 from grader.sandbox.users import GradingUser, readable_by_others
 
-INSIDE = Path("/tmp/grader")  # where bubblewrap shows the submission and the data
-SANDBOX_SUBMISSION = INSIDE / "submission"
+INSIDE = Path("/tmp/grader")  # where bubblewrap shows the submissions and the data
+SANDBOX_SUBMISSIONS = INSIDE / "submissions"
 SANDBOX_DATA = INSIDE / "data"
 FORCE_FALLBACK = "GRADER_BUBBLEWRAP"  # =0: act as where bubblewrap cannot run (Docker, Gradescope)
+FORCE_NO_NAMESPACES = "GRADER_NAMESPACES"  # =0: act as where no namespace can be made (Docker's seccomp)
 
 
 @functools.cache
@@ -42,6 +44,28 @@ def bubblewrap() -> str | None:
     return path if ok else None
 
 
+CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+
+
+def own_namespaces() -> bool:
+    """Move this process (a check's child, before it runs student code) into a network and an IPC
+    namespace of its own, where the kernel lets it: no network, and no System V object that another
+    check made or could find. Docker's default seccomp profile refuses; then nothing changes (and the
+    grader removes the grading user's System V objects after each check)."""
+    if os.environ.get(FORCE_NO_NAMESPACES) == "0":
+        return False
+    return ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWIPC | CLONE_NEWNET) == 0
+
+
+@functools.cache
+def namespaces_allowed() -> bool:
+    """Whether ``own_namespaces`` works here (tried in a child process, which then exits)."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if own_namespaces() else 1)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
 @dataclass(frozen=True)
 class Jail:
     """Where a worker runs, what it may see, and as whom its children run student code."""
@@ -54,6 +78,13 @@ class Jail:
     temp: Path | None = None  # the check's temporary space, as the worker sees it
     temp_outside: Path | None = None  # the same, seen from the grading process (None: a tmpfs)
     real_labels: Path | None = None  # the true test labels, to say whether student code could read them
+    submissions: Path | None = None  # the folder that holds each grade's submission, as the grader sees it
+
+    def inside(self, submission: Path) -> Path:
+        """Where the worker sees ``submission``, a folder in ``submissions``."""
+        if not self.bubblewrap:
+            return submission
+        return SANDBOX_SUBMISSIONS / submission.relative_to(self.submissions)
 
     @property
     def untrusted(self) -> bool:
@@ -80,9 +111,10 @@ class Jail:
                 else f"NOT hidden ({self.real_labels} is readable by every user: chmod o-r it)"
             labels = f"; the reference solutions and cached expectations are hidden by file permissions, the real " \
                      f"test labels {hidden}"
-        return (f"processes (bubblewrap not available here): student code ran {who}{labels}; {limits}; the network "
-                "stays reachable. Install bubblewrap (Debian: apt-get install bubblewrap) where it can run for "
-                "full isolation.")
+        network = ("no network (each check in a network namespace of its own)" if namespaces_allowed()
+                   else "the network stays reachable")
+        return (f"processes (bubblewrap not available here): student code ran {who}{labels}; {limits}; {network}. "
+                "Install bubblewrap (Debian: apt-get install bubblewrap) where it can run for full isolation.")
 
 
 def trusted(submission: Path, data_root: Path) -> Jail:
@@ -90,13 +122,13 @@ def trusted(submission: Path, data_root: Path) -> Jail:
     return Jail(False, submission, data_root)
 
 
-def jail(submission: Path, data_root: Path, temp: Path, user: GradingUser, disk_mb: int,
+def jail(submissions: Path, data_root: Path, temp: Path, user: GradingUser, disk_mb: int,
          hide: list[Path], real_labels: Path, isolate: bool = True) -> Jail:
-    """Shut a worker in with ``submission`` and ``data_root`` (both readable by ``user``), hiding the
-    kit and ``hide``; ``temp`` is the check's writable space where bubblewrap cannot make one."""
+    """Shut a worker in with ``submissions`` (where each grade's submission will be) and ``data_root``,
+    hiding the kit and ``hide``; ``temp`` is the check's writable space where bubblewrap cannot make one."""
     bwrap = bubblewrap() if isolate else None
     if bwrap is None:
-        return Jail(False, submission, data_root, (), user, temp, temp, real_labels)
+        return Jail(False, submissions, data_root, (), user, temp, temp, real_labels, submissions)
     hidden = {KIT_ROOT, *(p.resolve() for p in hide)}
     environment = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
@@ -112,29 +144,54 @@ def jail(submission: Path, data_root: Path, temp: Path, user: GradingUser, disk_
     for file in sorted(data_root.rglob("*")):  # file by file: staged data links into a hidden folder
         if file.is_file():
             args += ["--ro-bind", str(file.resolve()), str(SANDBOX_DATA / file.relative_to(data_root))]
-    args += ["--ro-bind", str(submission), str(SANDBOX_SUBMISSION),
+    args += ["--ro-bind", str(submissions), str(SANDBOX_SUBMISSIONS),
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-             "--die-with-parent", "--new-session", "--chdir", str(SANDBOX_SUBMISSION)]
-    return Jail(True, SANDBOX_SUBMISSION, SANDBOX_DATA, tuple(args), user, Path("/tmp"), None, real_labels)
+             "--die-with-parent", "--new-session", "--chdir", str(INSIDE)]
+    return Jail(True, SANDBOX_SUBMISSIONS, SANDBOX_DATA, tuple(args), user, Path("/tmp"), None, real_labels,
+                submissions)
 
 
-def shut_in(submission: Path, data_root: Path, scratch: Path, user: GradingUser, disk_mb: int,
+def shut_in(submissions: Path, data_root: Path, scratch: Path, user: GradingUser, disk_mb: int,
             hide: list[Path], real_labels: Path, isolate: bool = True) -> Jail:
-    """Ready one grade's files for its grading user, then its jail: the interpreter reachable, the
-    kit's secrets root's alone, the submission and staged data readable, a temporary space its own."""
+    """Ready a grader's files for grading users, then its jail: the interpreter reachable, the kit's
+    secrets root's alone, the staged data readable, a temporary space of the checks' own, and a folder
+    ``submissions`` that each grade's submission will be put in (``admit``)."""
     if user.uid is not None:
         users.make_reachable([Path(sys.executable), Path(sys.prefix), Path(sys.base_prefix), KIT_ROOT / "grader"])
         users.keep_private([KIT_ROOT / "solutions", KIT_ROOT / ".cache", KIT_ROOT / "grader" / "reference.json"])
     os.chmod(scratch, 0o711)  # passable, not listable: the scratch folder's other entries stay unknown
-    for top in (submission, data_root):
-        for folder, _, files in os.walk(top):
-            os.chmod(folder, 0o755)
-            for name in files:
-                path = Path(folder, name)
-                if not path.is_symlink():
-                    os.chmod(path, 0o644)
+    submissions.mkdir(mode=0o711, exist_ok=True)
+    os.chmod(submissions, 0o711)
+    _readable(data_root)
     temp = scratch / "temp"
     temp.mkdir(mode=0o700)
-    if user.uid is not None:
-        os.chown(temp, user.uid, user.uid)
-    return jail(submission, data_root, temp, user, disk_mb, hide, real_labels, isolate)
+    return jail(submissions, data_root, temp, user, disk_mb, hide, real_labels, isolate)
+
+
+def admit(jail: Jail, submission: Path, user: GradingUser) -> Jail:
+    """The jail for one grade: ``submission`` (a folder in the jail's ``submissions``) readable by
+    ``user`` alone, and the checks' temporary space its own; the worker's children then run as ``user``."""
+    for folder in submission.parents:
+        if folder == jail.submissions:
+            break
+        os.chmod(folder, 0o711)
+    # Group-readable by the grading user's own group (its gid is its uid): not by other graders' users.
+    _readable(submission, group=user.uid)
+    if jail.temp_outside is not None and user.uid is not None:
+        os.chown(jail.temp_outside, user.uid, user.uid)
+    return replace(jail, submission=jail.inside(submission), user=user)
+
+
+def _readable(top: Path, group: int | None = None) -> None:
+    """Every folder and file under ``top`` readable: by everyone, or by root and ``group`` only."""
+    folders, files = (0o755, 0o644) if group is None else (0o750, 0o640)
+    for folder, _, names in os.walk(top):
+        if group is not None:
+            os.chown(folder, 0, group)
+        os.chmod(folder, folders)
+        for name in names:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                if group is not None:
+                    os.chown(path, 0, group)
+                os.chmod(path, files)

@@ -58,12 +58,13 @@ class Guard(threading.Thread):
     limit, and remembers which. ``members`` lists a check's processes; ``temp_bytes`` measures its
     temporary files; ``group``, if any, is the control group the worker runs in."""
 
-    INTERVAL = 0.1
+    INTERVAL = 0.1  # seconds between measurements where the watchdog is what holds the limits
+    BACKSTOP = 0.25  # where the kernel holds them all (a control group, and bubblewrap's sized tmpfs)
 
     def __init__(self, members: Callable[[], list[int]], temp_bytes: Callable[[], int],
-                 group: Group | None) -> None:
+                 group: Group | None, interval: float = INTERVAL) -> None:
         super().__init__(daemon=True, name="sandbox-guard")
-        self.members, self.temp_bytes, self.group = members, temp_bytes, group
+        self.members, self.temp_bytes, self.group, self.interval = members, temp_bytes, group, interval
         self.limits: Limits | None = None
         self.hit: str | None = None
         self.baseline_events: dict[str, int] = {}
@@ -113,5 +114,5 @@ class Guard(threading.Thread):
         self.closed.set()
 
     def run(self) -> None:
-        while not self.closed.wait(self.INTERVAL):
+        while not self.closed.wait(self.interval):
             self.over()

@@ -75,6 +75,24 @@ def kill_descendants(root: int | None = None) -> dict[int, int]:
     return reap() if root == os.getpid() else {}
 
 
+def kill_new_descendants(before: set[int]) -> None:
+    """SIGKILL every process below this one that is not in ``before`` (those it had already started),
+    and reap those of them that are its children; others' exit statuses are left to their waiters."""
+    ended: set[int] = set()
+
+    def new() -> list[int]:
+        found = [pid for pid in descendants(os.getpid()) if pid not in before]
+        ended.update(found)
+        return found
+
+    kill_all(new)
+    for pid in ended:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+
 def reap() -> dict[int, int]:
     statuses = {}
     while True:

@@ -15,12 +15,13 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from grader.paths import KIT_ROOT
 from grader.sandbox import processes, users, wire
 from grader.sandbox.cgroups import Group
-from grader.sandbox.jail import Jail
+from grader.sandbox.jail import Jail, admit
 from grader.sandbox.limits import Guard, Limits
 
 MAX_RESPONSE = 256 << 20
@@ -92,7 +93,9 @@ class Worker:
         self.ctrl: socket.socket | None = None
         self.ready = False
         self.group = Group.create() if jail.untrusted and users.is_root() else None
-        self.guard = Guard(self.members, self.temp_bytes, self.group) if jail.untrusted else None
+        kernel_holds_all = self.group is not None and jail.bubblewrap
+        self.guard = Guard(self.members, self.temp_bytes, self.group,
+                           Guard.BACKSTOP if kernel_holds_all else Guard.INTERVAL) if jail.untrusted else None
         self.baseline: tuple[set[int], int, int] = (set(), 0, 0)  # the zygote's own pids, memory, tasks
 
     def start(self, wait: bool = True) -> Worker:
@@ -115,6 +118,11 @@ class Worker:
         if wait:
             self._await_ready()
         return self
+
+    def admit(self, submission: Path, user: users.GradingUser) -> None:
+        """Grade ``submission`` (a folder in the jail's ``submissions``) next: the checks' children read it
+        and run as ``user``, a user of the new grade's own. The zygote itself never ran student code."""
+        self.jail = admit(self.jail, submission, user)
 
     def _await_ready(self) -> None:
         if not self.ready:

@@ -7,7 +7,8 @@ the grading process can judge it, and can compare it with the same observer run 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,12 +71,15 @@ def dataset_batches(ctx: Context, images: np.ndarray, labels: np.ndarray, batch_
 
 
 @observer
-def dataloaders(ctx: Context, batch_size: int) -> dict:
-    """Both loaders of ``make_dataloaders``: every label and batch size, in the order yielded."""
+def dataloaders(ctx: Context, batch_size: int, sample_batches: int) -> dict:
+    """Both loaders of ``make_dataloaders``. The test loader: every label and batch size, in the order
+    yielded. The training loader: the labels of its first ``sample_batches`` batches and of the first
+    batch of a second pass; the size of every batch as its batch sampler draws them, which needs no
+    60,000 images loaded (only a loader without one is walked to the end)."""
     torch.manual_seed(0)
     train, test = ctx.student.get("dataset", "make_dataloaders")(str(ctx.data_root), batch_size)
     return {
-        "train": _walk(train) | {"second_pass_first_labels": _labels(next(iter(train))[1])},
+        "train": _walk(train, sample_batches) | {"second_pass_first_labels": _labels(next(iter(train))[1])},
         "test": _walk(test),
     }
 
@@ -86,13 +90,18 @@ def _labels(targets) -> np.ndarray:
     return (rows.argmax(1) if rows.shape[1] > 1 else rows[:, 0]).long().numpy()
 
 
-def _walk(loader) -> dict:
+def _walk(loader, batches: int | None = None) -> dict:
+    """What ``loader`` yields: its first ``batches`` batches (None: all), and every batch's size."""
     sizes, labels, first = [], [], None
-    for images, targets in loader:
+    for images, targets in itertools.islice(loader, batches):
         if first is None:
             first = {"images": describe(images) | {"values": None}, "targets": describe(targets) | {"values": None}}
         sizes.append(len(targets))
         labels.append(_labels(targets))
+    drawn = getattr(loader, "batch_sampler", None) if isinstance(loader, DataLoader) else None
+    if batches is not None and len(sizes) == batches:
+        sizes = [len(batch) for batch in drawn] if drawn is not None else \
+            sizes + [len(targets) for _, targets in itertools.islice(loader, batches, None)]
     return {"type": type(loader).__name__, "batch_sizes": np.array(sizes, np.int64), "first_batch": first,
             "labels": np.concatenate(labels) if labels else np.zeros(0, np.int64)}
 
@@ -259,11 +268,15 @@ def accuracy_start(ctx: Context, seed: int, batch_size: int, learning_rate: floa
 
 
 @observer
-def accuracy_epoch(ctx: Context) -> dict:
-    """One epoch of the student's ``train_epoch``; then their model on the test images, as their own
-    ``MNISTDataset`` prepares them (in the files' order; the labels stay with the grading process)."""
+def accuracy_part(ctx: Context, batches: int, new_epoch: bool) -> dict:
+    """The student's ``train_epoch`` on the next ``batches`` batches of the training loader's epoch (a new,
+    reshuffled epoch if ``new_epoch``); then their model on the test images, as their own ``MNISTDataset``
+    prepares them (in the files' order; the labels stay with the grading process)."""
     model, optimizer, loader = ctx.state["run"]
-    returned = ctx.student.get("training", "train_epoch")(model, optimizer, loader, nn.CrossEntropyLoss(), CPU)
+    if new_epoch:
+        ctx.state["epoch"] = iter(loader)
+    part = Part(loader, ctx.state["epoch"], batches)
+    returned = ctx.student.get("training", "train_epoch")(model, optimizer, part, nn.CrossEntropyLoss(), CPU)
     losses = ctx.attempt(lambda: np.asarray([float(loss) for loss in returned], np.float64))
     model.eval()
     predictions = []
@@ -272,6 +285,23 @@ def accuracy_epoch(ctx: Context) -> dict:
             logits = model(images)
             predictions.append(torch.as_tensor(logits).reshape(len(images), -1).argmax(1))
     return {"losses": losses, "predictions": torch.cat(predictions).numpy()}
+
+
+class Part:
+    """The next ``count`` batches of a loader's epoch, handed to ``train_epoch`` in the loader's place so
+    that the accuracy run can score the model between parts of an epoch; all else is the loader's."""
+
+    def __init__(self, loader: Any, epoch: Iterator, count: int) -> None:
+        self._loader, self._epoch, self._count = loader, epoch, count
+
+    def __iter__(self) -> Iterator:
+        return itertools.islice(self._epoch, self._count)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getattr__(self, name: str) -> Any:  # dataset, batch_size, sampler...: the loader's own
+        return getattr(self._loader, name)
 
 
 def _test_images(ctx: Context) -> torch.Tensor:

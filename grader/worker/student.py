@@ -98,10 +98,12 @@ def describe_error(error: BaseException, folder: Path) -> dict:
         where = f"{Path(last.filename).name}, line {last.lineno}, in {last.name}"
     else:
         where = None
-    lines = traceback.format_list(theirs[-5:])
+    # Their files by name alone: where the grader put them says nothing to a student, and differs by grade.
+    lines = traceback.format_list([traceback.FrameSummary(Path(f.filename).name, f.lineno, f.name, line=f.line)
+                                   for f in theirs[-5:]])
     return {
         "type": type(error).__name__,
-        "message": _short_repr(error, 1000) if not str(error) else str(error)[:1000],
+        "message": (_short_repr(error, 1000) if not str(error) else str(error)[:1000]).replace(f"{folder}/", ""),
         "where": where,
         "traceback": "".join(lines)[-3000:],
         "in_student_code": bool(theirs) or isinstance(error, (SyntaxError, FileNotFoundError, MissingName)),

@@ -1,0 +1,129 @@
+"""A grade as named steps: take the submission in, admit it to a warm worker, run the checks, report.
+
+A ``Grader`` is made once for a data folder and a rubric. It stages MNIST, reads the real labels and
+the reference's observations, and starts a worker that imports torch: the seconds every grade would
+otherwise pay. ``grade`` then grades one submission; a warm grader (``grader.batch``) grades any
+number, one after another, and each gets all a single grade gets: a user of its own (a uid no earlier
+grade of this grader had), children freshly forked from a zygote that never ran student code, each
+check's limits, namespaces and a temporary space emptied after every check, and its files readable by
+its own user alone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from grader import checks, data, reference, submission
+from grader.data import DataNotFound, Labels
+from grader.fingerprint import fingerprint
+from grader.grading import Grading
+from grader.plugin import GradingPlugin
+from grader.report import Report
+from grader.rubric import DEFAULT, RubricError, load
+from grader.sandbox import jail, processes
+from grader.sandbox.session import Worker
+from grader.sandbox.users import GradingUser
+
+PYTEST_ARGS = ["-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER), "-p", "no:cacheprovider",
+               "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging"]
+
+
+class CannotGrade(Exception):
+    """A reason the grader could not grade at all, in one line."""
+
+
+class Grader:
+    """Everything grading needs before a submission comes, made once; ``grade`` grades one submission."""
+
+    def __init__(self, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bool = True) -> None:
+        try:
+            self.rubric = load(rubric_path, check_ids=checks.declared())
+            data.require(data_dir)
+            self.labels, self.decoys = Labels.load(data_dir), data.decoy_test_labels()
+        except (RubricError, DataNotFound) as error:
+            raise CannotGrade(str(error)) from None
+        self.rubric_path = rubric_path
+        processes.become_subreaper()  # whatever a worker leaves behind is ours to end
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.submissions = self.scratch / "submissions"
+        self.graded = 0
+        try:
+            staged = data.stage(data_dir, self.scratch / "data")
+            self.user = GradingUser.claim()
+            shut = jail.shut_in(self.submissions, staged, self.scratch, self.user, self.rubric.limits.disk_mb,
+                                hide=[data_dir], real_labels=data.real_test_labels(data_dir), isolate=isolate)
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
+        # The worker imports torch while this process loads the reference's observations and the checks.
+        self.worker = Worker(shut).start(wait=False)
+        self._pool = ThreadPoolExecutor(1)
+        self.references = self._pool.submit(reference.observations, staged, self.rubric.limits)
+
+    def grade(self, folder: Path, started: float | None = None, shown_as: Path | None = None) -> Report:
+        """Grade ``folder`` (or a notebook, a ``.py`` file or an archive), named ``shown_as`` in the report
+        (default: as given); raise ``CannotGrade`` if there is nothing to grade. The grade's time counts
+        from ``started`` (``time.monotonic()``, default now)."""
+        started = time.monotonic() if started is None else started
+        shown_as = folder if shown_as is None else shown_as
+        if not folder.exists():
+            raise CannotGrade(f"no such folder: {folder}")
+        if self.graded:  # a new user for every grade after the first
+            user, self.user = self.user, GradingUser.claim(after=self.user)
+            user.release()
+        self.graded += 1
+        place = self.submissions / str(self.graded)
+        try:
+            try:
+                modules = submission.materialize(folder, place / "submission")
+            except submission.NotASubmission as error:
+                raise CannotGrade(str(error)) from None
+            graded = fingerprint(folder, self.rubric_path)  # as read now: what the grade is of
+            self.worker.admit(modules, self.user)
+            problems = submission.problems(modules, shown_as=shown_as)
+            grading = Grading(self.rubric, self.worker, self.labels, self.decoys, self.references,
+                              deadline=started + self.rubric.run_seconds)
+            code = pytest.main([str(checks.FOLDER), *PYTEST_ARGS], plugins=[plugin := GradingPlugin(grading)])
+        finally:
+            self.user.end_processes()
+            self.user.remove_files()
+            shutil.rmtree(place, ignore_errors=True)
+        if not self.worker.ready:
+            raise CannotGrade("the worker process could not start (is the Python environment complete?)")
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); is the rubric in step with grader/checks?")
+        self.references.result()  # a broken reference is the kit's fault: say so rather than grade against it
+        results = [plugin.results[check_id] for check_id in self.rubric.checks]
+        return Report(str(shown_as), results, problems, self.worker.jail.protections, time.monotonic() - started,
+                      fingerprint=graded, leaderboard=self.rubric.leaderboard)
+
+    def close(self) -> None:
+        """Stop the worker, end all it left running, and remove the grader's files."""
+        try:
+            self.worker.close()
+            processes.kill_descendants()
+        finally:
+            self.user.release()
+            self._pool.shutdown(cancel_futures=True)
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bool = True) -> Report:
+    """One grade, from a cold start: what ``python -m grader`` does."""
+    started = time.monotonic()
+    if not folder.exists():
+        raise CannotGrade(f"no such folder: {folder}")
+    with Grader(data_dir, rubric_path, isolate) as grader:
+        return grader.grade(folder, started)
