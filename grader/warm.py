@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import multiprocessing.resource_tracker
 import multiprocessing.util
 import os
 import shutil
@@ -133,6 +134,7 @@ def grade_locally(todo: dict[str, Path], out: Path, data_dir: Path, rubric: Path
     graded, tries, left = [], Counter(), dict(todo)
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited from this one
     processes.become_subreaper()  # whatever outlives a warm grader is ours to end
+    multiprocessing.resource_tracker.ensure_running()  # the pool's helper: started now, so not one of those
     before = set(processes.descendants(os.getpid()))
     try:
         while left:

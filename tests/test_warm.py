@@ -121,6 +121,8 @@ def test_a_class_on_a_dask_cluster_is_graded_as_on_this_machine(data_dir, tmp_pa
     """grade-all --scheduler: Dask workers hold warm graders; results and feedback land where a local run
     puts them, with the same verdicts."""
     distributed = pytest.importorskip("distributed")
+    import dask
+
     from grader import batch
     from tests.zoo import ZOO
 
@@ -132,7 +134,8 @@ def test_a_class_on_a_dask_cluster_is_graded_as_on_this_machine(data_dir, tmp_pa
     (folder / "dee" / "model.py").symlink_to(SOLUTIONS / "model.py")  # refused by name, wherever it is graded
     local, remote = tmp_path / "local", tmp_path / "remote"
     assert batch.main([str(folder), "--data-dir", str(data_dir), "--out", str(local), "--workers", "2"]) == 0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with dask.config.set({"temporary-directory": str(tmp_path / "dask")}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         assert batch.main([str(folder), "--data-dir", str(data_dir), "--out", str(remote),
                            "--scheduler", cluster.scheduler_address]) == 0
     for student in ("ada", "bob", "cyd", "dee"):
