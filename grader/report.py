@@ -142,7 +142,12 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def write_results(report: Report, path: Path) -> None:
-    write_atomically(path, json.dumps(report.gradescope(), indent=2) + "\n")
+    write_gradescope(report.gradescope(), path)
+
+
+def write_gradescope(results: dict, path: Path) -> None:
+    """Gradescope's ``results.json``, from ``Report.gradescope()`` (made here, or by a grader elsewhere)."""
+    write_atomically(path, json.dumps(results, indent=2) + "\n")
 
 
 def print_report(report: Report, console: Console | None = None) -> None:

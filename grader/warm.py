@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import json
 import multiprocessing
 import multiprocessing.resource_tracker
 import multiprocessing.util
@@ -33,7 +32,7 @@ from pathlib import Path
 
 from grader.feedback_report import html_report
 from grader.pipeline import CannotGrade, Grader
-from grader.report import view, write_atomically
+from grader.report import view, write_atomically, write_gradescope
 from grader.sandbox import processes
 
 RESULTS = "results.json"
@@ -122,7 +121,7 @@ def save(outcome: dict, out: Path) -> Graded:
     folder.mkdir(parents=True, exist_ok=True)
     if "error" in outcome:
         return Graded(student, None, outcome["seconds"], outcome["error"])
-    write_atomically(folder / RESULTS, json.dumps(outcome["results"], indent=2) + "\n")
+    write_gradescope(outcome["results"], folder / RESULTS)
     write_atomically(folder / FEEDBACK, outcome["feedback"])
     write_atomically(folder / INSTRUCTOR_FEEDBACK, outcome["instructor_feedback"])
     return Graded(student, outcome["results"], outcome["seconds"])
