@@ -61,7 +61,8 @@ def outer_limit():
 
 def command(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return line or Path(f"/proc/{pid}/stat").read_text()  # a zombie has no command line: its state and parent
     except OSError:
         return f"{pid} (ended)"
 

@@ -25,7 +25,7 @@ def die_with_parent() -> None:
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _parents() -> dict[int, list[int]]:
+def _parents(zombies: bool = False) -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -35,7 +35,7 @@ def _parents() -> dict[int, list[int]]:
                 fields = stat.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != b"Z":
+        if zombies or fields[0] != b"Z":
             children.setdefault(int(fields[1]), []).append(int(entry))
     return children
 
@@ -77,18 +77,12 @@ def kill_descendants(root: int | None = None) -> dict[int, int]:
 
 def kill_new_descendants(before: set[int]) -> None:
     """SIGKILL every process below this one that is not in ``before`` (those it had already started),
-    and reap those of them that are its children; others' exit statuses are left to their waiters."""
-    ended: set[int] = set()
-
-    def new() -> list[int]:
-        found = [pid for pid in descendants(os.getpid()) if pid not in before]
-        ended.update(found)
-        return found
-
-    kill_all(new)
-    for pid in ended:
+    then reap every child not in ``before``: also the orphans that died before we looked, which would
+    otherwise pass to init as zombies when we exit (and an init that does not reap keeps them)."""
+    kill_all(lambda: [pid for pid in descendants(os.getpid()) if pid not in before])
+    for pid in set(_parents(zombies=True).get(os.getpid(), [])) - before:
         try:
-            os.waitpid(pid, os.WNOHANG)
+            os.waitpid(pid, 0)  # dead or dying by now: this does not block for long
         except ChildProcessError:
             pass
 
