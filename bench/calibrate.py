@@ -41,11 +41,13 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--parts", type=int, help="evaluations per epoch (default: the rubric's)")
+    parser.add_argument("--learning-rate", type=float, help="Adam's learning rate (default: the rubric's)")
+    parser.add_argument("--batch-size", type=int, help="the training loader's batch size (default: the rubric's)")
     args = parser.parse_args()
     settings = rubric.load()
-    if args.parts:
-        settings = dataclasses.replace(settings, accuracy=dataclasses.replace(settings.accuracy,
-                                                                              evaluations_per_epoch=args.parts))
+    changes = {"evaluations_per_epoch": args.parts, "learning_rate": args.learning_rate, "batch_size": args.batch_size}
+    settings = dataclasses.replace(settings, accuracy=dataclasses.replace(
+        settings.accuracy, **{name: value for name, value in changes.items() if value}))
     parts = settings.accuracy.evaluations_per_epoch
     labels = data.Labels.load(args.data_dir).test
     with tempfile.TemporaryDirectory() as scratch:

@@ -12,6 +12,7 @@ proves the detector sees what it looks for. With bubblewrap, without it, and wit
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -89,6 +90,14 @@ def submission(folder: Path, *extra: str) -> Path:
     return folder
 
 
+def own(source: str) -> str:
+    """``source`` leaving and looking for traces of this test process's own: another test beside it (xdist)
+    may leave its own traces in the places every user shares, /var/tmp and System V IPC among them."""
+    token = os.getpid() % 4096
+    return (source.replace(MARK, f"{MARK}_{token}").replace("left-behind-", f"left-behind-{token}-")
+            .replace(str(SHM_KEY), str(SHM_KEY + token)))
+
+
 MODES = [pytest.param(True, "1", id="bubblewrap"), pytest.param(False, "1", id="processes"),
          pytest.param(False, "0", id="processes-without-namespaces")]  # as in Docker: seccomp refuses unshare
 
@@ -100,9 +109,9 @@ def test_nothing_of_one_grade_reaches_the_next(isolate, namespaces, data_dir, tm
         pytest.skip("bubblewrap cannot run here")
     monkeypatch.setenv(jail.FORCE_NO_NAMESPACES, namespaces)
     todo = {  # graded in this order by one warm grader
-        "leaver": submission(tmp_path / "leaver", LEAVE),
-        "detector": submission(tmp_path / "detector", DETECT),
-        "control": submission(tmp_path / "control", LEAVE, DETECT),
+        "leaver": submission(tmp_path / "leaver", own(LEAVE)),
+        "detector": submission(tmp_path / "detector", own(DETECT)),
+        "control": submission(tmp_path / "control", own(LEAVE), own(DETECT)),
     }
     out = tmp_path / "out"
     graded = {g.student: g for g in warm.grade_locally(todo, out, data_dir, DEFAULT, workers=1, isolate=isolate)}

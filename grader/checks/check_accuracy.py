@@ -1,5 +1,9 @@
 """The whole pipeline: the student's MLP, trained by their train_epoch on their training loader,
-scored by the grader on the 10,000 MNIST test images with labels that student code never sees."""
+scored by the grader on the 10,000 MNIST test images with labels that student code never sees.
+
+The run stops as soon as the outcome is known: at full credit, or once a whole epoch has not beaten
+the best accuracy of the run (a model that does not learn, or no longer does).
+"""
 
 from __future__ import annotations
 
@@ -17,27 +21,32 @@ def check_accuracy(grading_run, session, record):
     parts = settings.parts(batches)
     record.update(accuracy=[], train_loss=[], epochs=[], zero_credit_below=settings.zero_credit_below,
                   full_credit_at=settings.full_credit_at)  # the bounds, for the feedback report's plot
-    for epoch in range(settings.max_epochs):
-        for part, count in enumerate(parts):
-            observed = session.call("accuracy_part", batches=count, new_epoch=part == 0)
-            predictions = observed["predictions"]
-            expect(predictions.shape == labels.shape,
-                   f"the model gave {predictions.size} predictions for {labels.size} test images",
-                   "one prediction per image", "MLP must return logits [B, 10] for any batch size B")
-            accuracy = float(np.mean(predictions == labels))
-            record["accuracy"].append(accuracy)
-            record["epochs"].append(round(epoch + (part + 1) / len(parts), 3))
-            losses = observed["losses"].get("value")
-            record["train_loss"].append(None if losses is None else losses.tolist())
-            if accuracy >= settings.full_credit_at:  # full credit: the rest of the run would change nothing
-                return
-    credit = settings.credit(accuracy)
+    steps = [(round(epoch + (part + 1) / len(parts), 3), count, part == 0)
+             for epoch in range(settings.max_epochs) for part, count in enumerate(parts)]
+    best, since_best = 0.0, 0
+    for epochs, count, new_epoch in steps:
+        observed = session.call("accuracy_part", batches=count, new_epoch=new_epoch)
+        predictions = observed["predictions"]
+        expect(predictions.shape == labels.shape,
+               f"the model gave {predictions.size} predictions for {labels.size} test images",
+               "one prediction per image", "MLP must return logits [B, 10] for any batch size B")
+        accuracy = float(np.mean(predictions == labels))
+        record["accuracy"].append(accuracy)
+        record["epochs"].append(epochs)
+        losses = observed["losses"].get("value")
+        record["train_loss"].append(None if losses is None else losses.tolist())
+        if accuracy >= settings.full_credit_at:  # full credit: the rest of the run would change nothing
+            return
+        best, since_best = (accuracy, 0) if accuracy > best else (best, since_best + 1)
+        if since_best == len(parts):
+            break
+    stalled = " (no better for a whole epoch, so training stopped there)" if since_best == len(parts) else ""
     raise CheckFailed(
-        f"{accuracy:.2%} test accuracy after {settings.max_epochs} epoch(s) of Adam (lr {settings.learning_rate:g}, "
-        f"batch size {settings.batch_size}); by epoch: "
+        f"{accuracy:.2%} test accuracy after {record['epochs'][-1]:g} epoch(s) of Adam (lr {settings.learning_rate:g}, "
+        f"batch size {settings.batch_size}){stalled}; by epoch: "
         f"{', '.join(f'{e:g}: {a:.2%}' for e, a in zip(record['epochs'], record['accuracy']))}",
         f"{settings.full_credit_at:.1%} for full credit; partial credit from {settings.zero_credit_below:.1%}",
         "if the other checks pass, look at the model itself: an activation between the layers, inputs scaled "
         "to 0-1, logits without softmax, and a training loop that steps on every batch",
-        credit=credit,
+        credit=settings.credit(accuracy),
     )

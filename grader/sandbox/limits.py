@@ -89,17 +89,18 @@ class Guard(threading.Thread):
             return self.hit
 
     def _measure(self, limits: Limits) -> str | None:
-        if self.group is not None and self.baseline_events:  # what the kernel enforced
+        kernel_holds = self.group is not None and bool(self.baseline_events)
+        if kernel_holds:  # what the kernel enforced
             events = self.group.events()
             if events["oom_kill"] > self.baseline_events["oom_kill"]:
                 return "memory"
             if events["tasks_max"] > self.baseline_events["tasks_max"]:
                 return "tasks"
         pids = self.members()
-        if sum(threads(pid) for pid in pids) >= limits.tasks:
+        if sum(threads(pid) for pid in pids) >= limits.tasks:  # RLIMIT_NPROC may refuse before the group does
             return "tasks"
-        if sum(private_bytes(pid) for pid in pids) > limits.memory_mb << 20:
-            return "memory"
+        if not kernel_holds and sum(private_bytes(pid) for pid in pids) > limits.memory_mb << 20:
+            return "memory"  # every process's memory map: some 10 ms of CPU a scan, so only where needed
         if self.temp_bytes() >= limits.disk_mb << 20:
             return "disk"
         return None

@@ -45,15 +45,11 @@ class GradingUser:
             return cls(None)
         first = (after.uid - FIRST_UID + 1) if after is not None and after.uid is not None else 0
         for slot in ((first + i) % SLOTS for i in range(SLOTS)):
-            claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                claim.bind(f"\0mnist-mlp-grader-uid-{FIRST_UID + slot}")
-            except OSError:
-                claim.close()
-                continue
-            user = cls(FIRST_UID + slot, claim)
-            user.end_processes()  # a grade killed before its clean-up may have left some
-            return user
+            claim = hold(FIRST_UID + slot)
+            if claim is not None:
+                user = cls(FIRST_UID + slot, claim)
+                user.end_processes()  # a grade killed before its clean-up may have left some
+                return user
         raise RuntimeError(f"all {SLOTS} grading uids from {FIRST_UID} are in use")
 
     def release(self) -> None:
@@ -79,6 +75,18 @@ class GradingUser:
 
     def files_bytes(self) -> int:
         return sum(_owned(top, self.uid, remove=False) for top in SHARED_TEMP) if self.uid is not None else 0
+
+
+def hold(uid: int) -> socket.socket | None:
+    """The claim on ``uid`` for as long as the socket is open (by any grader on this machine, and released
+    when its process ends however it ends); None if another holds it."""
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0mnist-mlp-grader-uid-{uid}")
+    except OSError:
+        claim.close()
+        return None
+    return claim
 
 
 def processes_of(uid: int) -> list[int]:

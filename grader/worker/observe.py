@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Subset
 
+from grader import data
 from grader.worker import probes
 from grader.worker.student import StudentCode, describe, describe_error
 
@@ -72,15 +73,17 @@ def dataset_batches(ctx: Context, images: np.ndarray, labels: np.ndarray, batch_
 
 @observer
 def dataloaders(ctx: Context, batch_size: int, sample_batches: int) -> dict:
-    """Both loaders of ``make_dataloaders``. The test loader: every label and batch size, in the order
-    yielded. The training loader: the labels of its first ``sample_batches`` batches and of the first
-    batch of a second pass; the size of every batch as its batch sampler draws them, which needs no
-    60,000 images loaded (only a loader without one is walked to the end)."""
+    """Both loaders of ``make_dataloaders``: the labels of their first ``sample_batches`` batches and the
+    size of every batch as their batch samplers draw them, which needs no images loaded (a loader
+    without one is walked to the end). The training loader: also the first batch of a second pass. The
+    test loader: every label in the order yielded, inferred from the sample where its sampler draws
+    0..N-1 over a dataset whose first items carry the file's labels, else read by a walk to the end."""
     torch.manual_seed(0)
     train, test = ctx.student.get("dataset", "make_dataloaders")(str(ctx.data_root), batch_size)
     return {
         "train": _walk(train, sample_batches) | {"second_pass_first_labels": _labels(next(iter(train))[1])},
-        "test": _walk(test),
+        "test": _walk_in_order(test, sample_batches, data.read_idx(data.raw_folder(ctx.data_root)
+                                                                   / data.FILES["test", "labels"]).astype(np.int64)),
     }
 
 
@@ -88,6 +91,10 @@ def _labels(targets) -> np.ndarray:
     """Class indices from a batch of targets: indices ``[B]`` or ``[B, 1]``, or one-hot ``[B, 10]``."""
     rows = torch.as_tensor(targets).reshape(len(targets), -1)
     return (rows.argmax(1) if rows.shape[1] > 1 else rows[:, 0]).long().numpy()
+
+
+def _batch_sampler(loader) -> Any:
+    return getattr(loader, "batch_sampler", None) if isinstance(loader, DataLoader) else None
 
 
 def _walk(loader, batches: int | None = None) -> dict:
@@ -98,12 +105,24 @@ def _walk(loader, batches: int | None = None) -> dict:
             first = {"images": describe(images) | {"values": None}, "targets": describe(targets) | {"values": None}}
         sizes.append(len(targets))
         labels.append(_labels(targets))
-    drawn = getattr(loader, "batch_sampler", None) if isinstance(loader, DataLoader) else None
+    drawn = _batch_sampler(loader)
     if batches is not None and len(sizes) == batches:
         sizes = [len(batch) for batch in drawn] if drawn is not None else \
             sizes + [len(targets) for _, targets in itertools.islice(loader, batches, None)]
     return {"type": type(loader).__name__, "batch_sizes": np.array(sizes, np.int64), "first_batch": first,
             "labels": np.concatenate(labels) if labels else np.zeros(0, np.int64)}
+
+
+def _walk_in_order(loader, batches: int, file_labels: np.ndarray) -> dict:
+    """``_walk`` with every label: the file's, if the sample shows the loader yields the file's items in
+    order (its sampler draws 0..N-1, N the file's length, and the sampled labels are the file's first);
+    otherwise those of a walk to the end."""
+    sampled, drawn = _walk(loader, batches), _batch_sampler(loader)
+    indices = [index for batch in drawn for index in batch] if drawn is not None else []
+    labels = sampled["labels"]
+    if indices == list(range(len(file_labels))) and np.array_equal(labels, file_labels[: len(labels)]):
+        return sampled | {"labels": file_labels}
+    return _walk(loader)
 
 
 # -- model.py -----------------------------------------------------------------------------------
