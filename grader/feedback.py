@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from grader.sandbox.session import StudentError
+from grader.worker.seal import REPLACED
 
 # What the grader was doing when student code failed, by observer.
 DOING = {
@@ -14,15 +15,17 @@ DOING = {
     "dataset_batches": "batching an MNISTDataset with a default DataLoader",
     "dataloaders": "calling make_dataloaders and iterating over both loaders",
     "mlp_structure": "building MLP()",
+    "mlp_influence": "running MLP() on a batch and back-propagating to its input",
     "mlp_outputs": "running MLP() on a batch",
     "mlp_output_range": "running MLP() on a batch, also with its last layer's output scaled up",
     "mlp_per_sample": "running MLP() on a batch and on each of its samples",
     "mlp_registration": "running, back-propagating through and stepping MLP()",
+    "mlp_outputs_in_training": "running MLP() through your train_epoch",
     "train_instrumented": "calling train_epoch on the grader's model and batches",
     "train_sgd": "calling train_epoch with SGD on the grader's model",
     "test_instrumented": "calling test_epoch on the grader's model and batches",
     "accuracy_start": "building MLP() and make_dataloaders for the accuracy run",
-    "accuracy_epoch": "training your MLP with your train_epoch for the accuracy run",
+    "accuracy_part": "training your MLP with your train_epoch for the accuracy run",
 }
 
 
@@ -55,8 +58,14 @@ def student_error_message(error: StudentError) -> str:
         expected = "it stays within the check's limits"
         hint = ("look for code that starts processes or threads without end, holds large amounts of memory "
                 "(in one process or spread over several), or writes files without end")
+    elif error.error is not None and error.error["type"] == REPLACED:
+        observed = (f"while {doing}, your code replaced {error.error['message']}, which the grader observes your "
+                    "code through, so nothing it observed could be trusted")
+        expected = "code that leaves torch's, NumPy's, Python's and the grader's own functions as it found them"
+        hint = "remove the code that assigns to them: nothing in this assignment needs to replace a library function"
     elif error.error is not None:
         observed = f"while {doing}, your code raised {error.summary()}"
+        expected = "it runs without an exception"
         if error.is_stub:
             hint = "this part is still a stub: replace `raise NotImplementedError` with your code"
         elif error.error["type"] in ("SystemExit", "KeyboardInterrupt"):
@@ -67,7 +76,6 @@ def student_error_message(error: StudentError) -> str:
             hint = "keep the file and public names of the stub as they were given"
         else:
             hint = "read the traceback below: the last line in your files is where it went wrong"
-        expected = "it runs without an exception"
     else:
         observed = f"while {doing}, {error.summary()}"
         expected = "it returns within the check's limits"

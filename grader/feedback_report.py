@@ -47,11 +47,12 @@ def points(result: Result) -> str:
 
 
 def markdown_report(report: Report) -> str:
-    lines = [f"# Feedback on {report.submission}", "", f"**Score: {report.score:g} / {report.max_score:g}**", ""]
+    lines = [f"# Feedback on {code_span(report.submission)}", "", f"**Score: {report.score:g} / {report.max_score:g}**",
+             ""]
     for note in report.notes():
         lines += [note, ""]
     if report.problems:
-        lines += [f"- Problem: {problem}" for problem in report.problems] + [""]
+        lines += [f"- Problem: {markdown_text(problem)}" for problem in report.problems] + [""]
     lines += ["| Check | Points | Status |", "| --- | ---: | --- |"]
     lines += [f"| {r.title.replace('|', '&#124;')} | {points(r)} | {r.status} |" for r in report.results]
     if failed(report):
@@ -63,6 +64,17 @@ def markdown_report(report: Report) -> str:
         lines += ["", "## Training curves", "", f"![{CURVES_ALT}]({uri})" if uri else NO_CURVES]
     lines += ["", f"*Graded in {report.seconds:.1f} s. Sandbox: {report.protections}*", ""]
     return "\n".join(lines)
+
+
+def markdown_text(text: str) -> str:
+    """``text`` with Markdown's punctuation escaped, so that it shows as written (a file named `*x*` is not emphasis)."""
+    return re.sub(r"([\\`*_{}\[\]()#|<>~])", r"\\\1", text)  # what acts inside a line
+
+
+def code_span(text: str) -> str:
+    """``text`` as inline code, whatever backticks it holds: a name the student chose is text, not Markdown."""
+    fence = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence} {text} {fence}"
 
 
 def fenced(text: str) -> str:

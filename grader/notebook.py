@@ -7,38 +7,40 @@ and classes (the last definition of each, as in the kernel), and, following the 
 imports, functions, classes and module-level values (``NUM_CLASSES = 10``, a ``transform``, a
 ``device``) they depend on. A kept statement that is not a definition runs guarded, so that one
 failing module-level value breaks only the parts that use it. IPython's magics, shell lines and
-help syntax are dropped; a cell that still does not parse is dropped too, unless it defines a part,
-in which case its syntax error is what the student reads.
+help syntax are dropped; a ``%%writefile name.py`` cell is read as the Python it writes. A cell that
+still does not compile defined nothing in the kernel, and defines nothing here: where it was the only
+attempt at a part, the student is told which cell and why.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 import symtable
 import textwrap
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
-from grader.submission import CONTRACT
+from grader.submission import CONTRACT, note
 
 PARTS = frozenset(name for names in CONTRACT.values() for name in names)
 # Cell magics whose body is Python (run as it is); any other cell magic makes a cell of another language.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "pypy", "python", "python3"}
+WRITEFILE = {"writefile", "file"}  # %%writefile [-a] name
 DEFINES_A_PART = re.compile(rf"^\s*(?:async\s+def|def|class)\s+({'|'.join(sorted(PARTS))})\b", re.MULTILINE)
 # A magic (%time x), a shell line (!pip install), its value taken (files = !ls), or help (torch.nn.Linear?).
 IPYTHON_LINE = re.compile(r"^(\s*)(?:[%!]|\w[\w.,\s]*=\s*[%!]|\?{1,2}[\w.]+\s*$|[\w.]+\?{1,2}\s*$)")
 
 
 def python_of(cell: str) -> str | None:
-    """A cell's code without IPython's own syntax; None for a cell in another language (%%bash, ...)."""
+    """A cell's code without IPython's own syntax; None for a cell in another language (%%bash, ...).
+    A ``%%writefile name.py`` cell is the Python it writes: the kernel imports it from there."""
     lines = cell.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
-        magic = lines[0].lstrip()[2:].split(maxsplit=1)[0] if lines[0].strip() != "%%" else ""
-        if magic not in PYTHON_CELL_MAGICS:
+        magic, *arguments = lines[0].lstrip()[2:].split() or [""]
+        writes_python = magic in WRITEFILE and bool(arguments) and arguments[-1].lower().endswith(".py")
+        if magic not in PYTHON_CELL_MAGICS and not writes_python:
             return None
         lines = lines[1:]
     return "\n".join(_plain(line) for line in lines)
@@ -115,23 +117,42 @@ def _source(code: str, node: ast.stmt) -> str:
     return ast.get_source_segment(code, node) or ast.unparse(node)
 
 
-def statements(cells: list[str]) -> list[Statement]:
-    found = []
+@dataclass
+class Broken:
+    """A cell that does not compile: in the kernel it failed and defined nothing."""
+
+    cell: int
+    first_line: str
+    error: SyntaxError
+    parts: set[str]  # the parts it looks as if it defines
+
+    def describe(self) -> str:
+        where = f"line {self.error.lineno}: " if self.error.lineno else ""
+        return f"code cell {self.cell} (`{self.first_line.strip()[:60]}`) does not compile ({where}{self.error.msg})"
+
+
+def statements(cells: list[str]) -> tuple[list[Statement], list[Broken]]:
+    """The top-level statements of the cells that compile, and the cells that do not."""
+    found, broken = [], []
     for number, cell in enumerate(cells, start=1):
         code = python_of(cell)
         if code is None:
             continue
         try:
             tree = ast.parse(code)
-        except SyntaxError:
-            if DEFINES_A_PART.search(code):  # keep it whole, so that the student reads its syntax error
-                found.append(Statement(number, code, ast.Pass(), set(DEFINES_A_PART.findall(code)), set()))
+            # What parses may still not compile (`return` outside a function); IPython allows a top-level await.
+            compile(tree, f"<cell {number}>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        except (SyntaxError, ValueError) as error:
+            if not isinstance(error, SyntaxError):
+                error = SyntaxError(str(error))
+            first = next((line for line in code.splitlines() if line.strip()), "")
+            broken.append(Broken(number, first, error, set(DEFINES_A_PART.findall(code))))
             continue
         for node in tree.body:
             if isinstance(node, KEPT) and not _is_main_guard(node):
                 source = _source(code, node)
                 found.append(Statement(number, source, node, _bound(node), _reads(source)))
-    return found
+    return found, broken
 
 
 def needed(found: list[Statement]) -> list[Statement]:
@@ -159,34 +180,66 @@ def needed(found: list[Statement]) -> list[Statement]:
 
 def module_source(cells: list[str]) -> str:
     """One module holding what the parts need of ``cells``."""
-    kept = needed(statements(cells))
+    return extract(cells)[0]
+
+
+def extract(cells: list[str]) -> tuple[str, list[str]]:
+    """The module holding what the parts need of ``cells``, and what to tell the student: the cells that did
+    not compile where they were the only attempt at a part."""
+    found, broken = statements(cells)
+    kept = needed(found)
     parts = [s.source for s in kept if s.is_future]
     for statement in kept:
         if statement.is_future:
             continue
         header = f"# cell {statement.cell}"
-        if statement.is_definition or isinstance(statement.node, ast.Pass):
+        if statement.is_definition:
             parts.append(f"{header}\n{statement.source}")
         else:  # a module-level value or import: if it fails here, only what uses it fails
             parts.append(f"{header}\ntry:\n{textwrap.indent(statement.source, '    ')}\n"
                          "except Exception:  # as in a notebook, a failed cell leaves its names undefined\n    pass")
-    return "\n\n\n".join(parts) + "\n"
+    defined = set().union(*(s.binds for s in kept)) if kept else set()
+    notes = [f"{cell.describe()}, so it defined nothing, as in the kernel: {', '.join(sorted(missing))} "
+             "is defined in no other cell; fix that cell"
+             for cell in broken if (missing := cell.parts - defined)]
+    return "\n\n\n".join(parts) + "\n", notes
 
 
 def code_cells(path: Path) -> list[str]:
-    with warnings.catch_warnings():  # editors write slightly off metadata (no cell ids): nothing to grade by
-        warnings.simplefilter("ignore")
-        notebook = nbformat.read(path, as_version=4)
-    return [
-        cell.source for cell in notebook.cells
-        if cell.cell_type == "code" and not cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
-    ]
+    """The source of each code cell of the notebook at ``path``, but nbgrader's test cells.
+
+    Read as JSON, as leniently as Jupyter reads it: a notebook of any nbformat from 3 on, with or without
+    metadata, ids and outputs, is read for its code; ``ValueError`` says why one cannot be."""
+    try:
+        book = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"it is not JSON ({error})") from None
+    cells = book.get("cells") if isinstance(book, dict) else None
+    if cells is None and isinstance(book, dict) and isinstance(book.get("worksheets"), list):  # nbformat 3
+        cells = [cell for sheet in book["worksheets"] if isinstance(sheet, dict) for cell in sheet.get("cells", [])]
+    if not isinstance(cells, list):
+        raise ValueError("it holds no list of cells")
+    sources = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else {}
+        source = cell.get("source", cell.get("input", ""))  # nbformat 3 called it "input"
+        if isinstance(source, list):
+            source = "".join(line for line in source if isinstance(line, str))
+        if isinstance(source, str) and not nbgrader.get("grade", False):
+            sources.append(source)
+    return sources
 
 
 def write_modules(cells: list[str], into: Path) -> Path:
-    """The notebook's module, saved under each of the contract's file names."""
+    """The notebook's module, saved under each of the contract's file names; what the student should know
+    of it, noted beside."""
     into.mkdir(parents=True, exist_ok=True)
-    module = module_source(cells)
+    module, notes = extract(cells)
     for name in CONTRACT:
         (into / name).write_text(module)
+    for text in notes:
+        note(into, text)
     return into

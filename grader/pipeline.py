@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from grader.data import DataNotFound, Labels
 from grader.fingerprint import fingerprint
 from grader.grading import Grading
 from grader.plugin import GradingPlugin
+from grader.printable import printable
 from grader.report import Report
 from grader.rubric import DEFAULT, RubricError, load
 from grader.sandbox import jail, processes
@@ -37,8 +39,15 @@ PYTEST_ARGS = ["-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.
                "-p", "no:threadexception"]
 
 
+# A grader's own folder under /tmp; like the jail's names, it says nothing of a grader to code that looks.
+SCRATCH_PREFIX = "run-"
+
+
 class CannotGrade(Exception):
-    """A reason the grader could not grade at all, in one line."""
+    """A reason the grader could not grade at all, in one line (as text: it may name the student's files)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(printable(reason))
 
 
 class Grader:
@@ -53,8 +62,8 @@ class Grader:
             raise CannotGrade(str(error)) from None
         self.rubric_path = rubric_path
         processes.become_subreaper()  # whatever a worker leaves behind is ours to end
-        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
-        self.submissions = self.scratch / "submissions"
+        self.scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+        self.submissions = self.scratch / "work"
         self.graded = 0
         try:
             staged = data.stage(data_dir, self.scratch / "data")
@@ -84,7 +93,7 @@ class Grader:
         place = self.submissions / str(self.graded)
         try:
             try:
-                modules = submission.materialize(folder, place / "submission")
+                modules = submission.materialize(folder, place / "lab")
             except submission.NotASubmission as error:
                 raise CannotGrade(str(error)) from None
             graded = fingerprint(folder, self.rubric_path)  # as read now: what the grade is of
@@ -102,9 +111,12 @@ class Grader:
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); is the rubric in step with grader/checks?")
         self.references.result()  # a broken reference is the kit's fault: say so rather than grade against it
-        results = [plugin.results[check_id] for check_id in self.rubric.checks]
-        return Report(str(shown_as), results, problems, self.worker.jail.protections, time.monotonic() - started,
-                      fingerprint=graded, leaderboard=self.rubric.leaderboard)
+        # Whatever student code printed or raised, and the names of its files, as text (``printable``).
+        results = [replace(plugin.results[check_id], message=printable(plugin.results[check_id].message))
+                   for check_id in self.rubric.checks]
+        return Report(printable(str(shown_as)), results, [printable(problem) for problem in problems],
+                      self.worker.jail.protections, time.monotonic() - started, fingerprint=graded,
+                      leaderboard=self.rubric.leaderboard)
 
     def close(self) -> None:
         """Stop the worker, end all it left running, and remove the grader's files."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from grader.feedback import HINT
 from grader.plugin import Result
@@ -152,7 +153,7 @@ def write_gradescope(results: dict, path: Path) -> None:
 
 def print_report(report: Report, console: Console | None = None) -> None:
     console = console or Console()
-    table = Table(title=f"Grading {report.submission}", show_lines=False)
+    table = Table(title=Text(f"Grading {report.submission}"), show_lines=False)  # a name is text, not markup
     table.add_column("Check")
     table.add_column("Points", justify="right")
     table.add_column("Status")
@@ -162,7 +163,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(table)
     for r in report.results:
         if not r.passed:
-            console.rule(f"[bold]{r.title}[/] ({r.score:g} / {r.max_score:g})", align="left")
+            console.rule(Text.assemble((r.title, "bold"), f" ({r.score:g} / {r.max_score:g})"), align="left")
             console.print(r.message, markup=False, highlight=False)
     console.rule()
     console.print(report.overview(), markup=False, highlight=False)

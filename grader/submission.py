@@ -5,10 +5,16 @@ Parsing with ``ast`` runs none of the student's code."""
 from __future__ import annotations
 
 import ast
+import lzma
 import os
+import re
 import stat
 import tarfile
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 # The contract's public names, per file, with the positional parameters each callable takes.
@@ -39,8 +45,9 @@ def problems(folder: Path, shown_as: Path | None = None) -> list[str]:
             continue
         try:
             tree = ast.parse(path.read_bytes(), filename=name)
-        except SyntaxError as error:
-            found.append(f"{name}, line {error.lineno}: syntax error: {error.msg}")
+        except (SyntaxError, ValueError) as error:  # ValueError: NUL bytes, before Python 3.12
+            where = f", line {error.lineno}" if getattr(error, "lineno", None) else ""
+            found.append(f"{name}{where}: syntax error: {getattr(error, 'msg', None) or error}")
             continue
         defined = {node.name: node for node in tree.body
                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
@@ -83,8 +90,8 @@ def materialize(path: Path, into: Path, nested: bool = False) -> Path:
         return _from_folder(path, into, nested)
     if not path.exists():
         raise NotASubmission(f"no such folder: {path}")
-    if path.suffix == ".ipynb":
-        from grader import notebook  # nbformat is needed for notebooks only
+    if path.suffix.lower() == ".ipynb":
+        from grader import notebook
         try:
             cells = notebook.code_cells(path)
         except (ValueError, OSError) as error:
@@ -92,7 +99,7 @@ def materialize(path: Path, into: Path, nested: bool = False) -> Path:
         if not any(cell.strip() for cell in cells):
             raise NotASubmission(f"{path.name} holds no code: write the parts in its code cells, then submit it")
         return notebook.write_modules(cells, into)
-    if path.suffix == ".py":  # one file for all three (e.g. a notebook saved as a script)
+    if path.suffix.lower() == ".py":  # one file for all three (e.g. a notebook saved as a script)
         from grader import notebook
         note(into, f"{path.name} alone was graded as dataset.py, model.py and training.py together")
         return notebook.write_modules([_text(path, into)], into)
@@ -107,25 +114,81 @@ def materialize(path: Path, into: Path, nested: bool = False) -> Path:
 
 
 def _from_folder(folder: Path, into: Path, nested: bool) -> Path:
-    names = {p.name.lower(): p for p in folder.iterdir()} if folder.is_dir() else {}
-    if not any(name in names for name in CONTRACT):
-        notebooks = sorted(p.name for p in folder.glob("*.ipynb") if _is_regular(p))
+    chosen = locate(folder, into)  # e.g. a repository uploaded with its files in assignment/
+    if not graded_as(chosen):
+        notebooks = sorted(p.name for p in chosen.glob("*.ipynb") if _is_regular(p) and not _ignored(p.name))
         if len(notebooks) == 1:
-            return materialize(folder / notebooks[0], into)
+            return materialize(chosen / notebooks[0], into)
         if len(notebooks) > 1:
             raise NotASubmission(f"the submission holds {len(notebooks)} notebooks ({', '.join(notebooks)}) and no "
                                  f"{', '.join(CONTRACT)}: submit only the notebook to grade")
-        archives = sorted(p for p in folder.iterdir() if _is_regular(p) and is_archive(p))
+        archives = sorted(p for p in chosen.iterdir() if _is_regular(p) and is_archive(p))
         if len(archives) == 1 and not nested:
             note(into, f"{archives[0].name}, found inside the submission, was unpacked and graded")
             return materialize(archives[0], into, nested=True)
-        inner = _shallowest(folder)  # e.g. a repository uploaded with its files in assignment/
-        if inner != folder:
-            return _from_folder(inner, into, nested)
-        if not any(folder.iterdir()):
+        if not any(chosen.iterdir()):
             raise NotASubmission("the submission is empty: it must hold dataset.py, model.py and training.py "
                                  "(or one notebook)")
-    return _copy_modules(folder, into)
+    return _copy_modules(chosen, into)
+
+
+def _ignored(name: str) -> bool:
+    """What tools add beside a student's files: macOS's ``__MACOSX/``, ``._name`` companions and ``.DS_Store``,
+    Jupyter's ``.ipynb_checkpoints/``, Python's ``__pycache__/``, and every other hidden file."""
+    return name.startswith((".", "__MACOSX", "__pycache__"))
+
+
+def locate(top: Path, into: Path) -> Path:
+    """The folder within ``top`` (at any depth, links not followed) that holds the submission: of the folders
+    holding the contract's modules (or one notebook), the one with the most of them, then the newest, then
+    the shallowest; two that tie on all three are refused. The report names the others found."""
+    found = []
+    for root, folders, _ in os.walk(top):
+        folders[:] = sorted(name for name in folders if not _ignored(name))
+        here = Path(root)
+        modules = list(graded_as(here).values())
+        notebooks = [p for p in here.glob("*.ipynb") if _is_regular(p) and not _ignored(p.name)]
+        files = modules or notebooks
+        if files:  # one notebook is all three parts; several are one too many
+            count = len(modules) if modules else len(CONTRACT) if len(notebooks) == 1 else 0
+            newest = max(p.lstat().st_mtime for p in files)
+            found.append(((count, newest, -len(here.relative_to(top).parts)), here))
+    if not found:
+        return top
+    found.sort(key=lambda candidate: candidate[0], reverse=True)
+    (best, chosen), rest = found[0], [folder for _, folder in found[1:]]
+    shown = {folder: f"{folder.relative_to(top).as_posix()}/" if folder != top else "its top folder"
+             for _, folder in found}
+    if len(found) > 1 and found[1][0] == best:
+        raise NotASubmission(f"the submission holds the modules in {shown[chosen]} and in {shown[found[1][1]]}, "
+                             "equally complete and as new: submit only the folder to grade")
+    if rest:
+        note(into, f"graded {shown[chosen]} (the most complete and newest copy of the modules); also found "
+                   f"{', '.join(shown[folder] for folder in rest)}, not graded")
+    return chosen
+
+
+# A laptop's names for a module: Model.py, model.py.txt or model.txt (Windows hides known extensions),
+# model (1).py (a second download), model copy.py (macOS's Duplicate), model.py.py.
+NEAR_NAMES = r"{stem}(?: ?\(\d+\)| copy(?: \d+)?| - copy)?\.py|{stem}(?:\.py)?\.txt|{stem}\.py\.py"
+
+
+def graded_as(folder: Path) -> dict[str, Path]:
+    """The file of ``folder`` graded as each of the contract's modules it has: the module itself, else the same
+    name in another case, else a name a laptop gave it (see ``NEAR_NAMES``)."""
+    try:
+        files = sorted(p for p in folder.iterdir() if not _ignored(p.name))
+    except OSError:
+        return {}
+    taken = {}
+    for name in CONTRACT:
+        near = re.compile(NEAR_NAMES.format(stem=re.escape(name.removesuffix(".py"))), re.IGNORECASE)
+        ranked = sorted((rank, p.name, p) for p in files
+                        if (rank := 0 if p.name == name else 1 if p.name.lower() == name
+                            else 2 if near.fullmatch(p.name) else None) is not None)
+        if ranked:
+            taken[name] = ranked[0][2]
+    return taken
 
 
 NOTES = ".notes"
@@ -149,8 +212,14 @@ def _text(path: Path, into: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "cp1252"
-    note(into, f"{path.name} is not UTF-8 text (read as {encoding.upper()}): save it as UTF-8")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding, how = "utf-16", "UTF-16"
+    elif raw.count(0) > len(raw) // 4:  # UTF-16 without a byte-order mark: every other byte of ASCII text is 0
+        encoding = "utf-16-le" if raw[1::2].count(0) > raw[0::2].count(0) else "utf-16-be"
+        how = f"{encoding.upper()}, without a byte-order mark"
+    else:
+        encoding, how = "cp1252", "CP1252"
+    note(into, f"{path.name} is not UTF-8 text (read as {how}): save it as UTF-8")
     return raw.decode(encoding, errors="replace")
 
 
@@ -173,9 +242,20 @@ def _is_regular(path: Path) -> bool:
 
 
 def _copy_modules(folder: Path, into: Path) -> Path:
+    """The contract's modules (by ``graded_as``) and every other ``.py`` beside them, each checked before it
+    is taken: nothing followed, nothing over the size limit."""
     into.mkdir(parents=True, exist_ok=True)
-    for path in sorted(p for p in folder.iterdir() if p.name.lower().endswith(".py")):
-        name = path.name.lower() if path.name.lower() in CONTRACT else path.name
+    taken = {path: name for name, path in graded_as(folder).items()}
+    for path in sorted(p for p in folder.iterdir() if not _ignored(p.name)):
+        if path in taken:
+            name = taken[path]
+        elif path.name.lower() in CONTRACT:  # Model.py beside model.py
+            note(into, f"{path.name} was not graded: {path.name.lower()} is there too (names differ only in case)")
+            continue
+        elif path.name.lower().endswith(".py"):  # a module of the student's own, imported by the others
+            name = path.name
+        else:
+            continue
         mode = path.lstat().st_mode
         if stat.S_ISLNK(mode):
             refuse(into, name, f"{path.name} is a symbolic link, which the grader does not follow: "
@@ -185,77 +265,118 @@ def _copy_modules(folder: Path, into: Path) -> Path:
         elif path.lstat().st_size > MAX_FILE_BYTES:
             refuse(into, name, f"{path.name} is larger than the grader's limit of {MAX_FILE_BYTES >> 20} MiB "
                                "for a module: keep data out of your code")
-        elif (into / name).exists():
-            note(into, f"{path.name} was not graded: {name} is there too (names differ only in case)")
         else:
             if name != path.name:
-                note(into, f"{path.name} was graded as {name}: name it {name}, in lower case")
+                note(into, f"{path.name} was graded as {name}: name it {name}"
+                           + (", in lower case" if path.name.lower() == name else ""))
             (into / name).write_text(_text(path, into), encoding="utf-8")
     return into
 
 
+# Zip's compression methods that Python reads; the one Windows' own zip uses for large files, which it does not.
+READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+METHOD_NAMES = {9: "Deflate64 (what Windows' own zip uses for large files)"}
+
+
+def _graded_kind(name: str) -> bool:
+    """Whether an archive entry could be graded: a module (or a laptop's name for one), a notebook, an archive."""
+    lower = Path(name).name.lower()
+    return not _ignored(Path(name).name) and (lower.endswith((".py", ".ipynb", ".txt")) or is_archive(Path(lower)))
+
+
 def unpack(archive: Path, into: Path, limit: int = MAX_ARCHIVE_BYTES) -> Path:
-    """Extract what is safe (plain files, inside the archive, of sane sizes: ``limit`` bytes in all); refuse
-    the rest by name."""
+    """Extract the entries that could be graded (modules, notebooks, archives) where it is safe (plain files,
+    inside the archive, of sane sizes: ``limit`` bytes in all), keeping their times; refuse the rest by name.
+    Everything else an archive holds (data, figures, what macOS adds) is left in it."""
     into.mkdir(parents=True, exist_ok=True)
+    kind = "zip" if archive.suffix.lower() == ".zip" else "tar"
     try:
-        entries = list(_zip_entries(archive) if archive.suffix.lower() == ".zip" else _tar_entries(archive))
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
-        kind = "zip" if archive.suffix.lower() == ".zip" else "tar"
-        reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(":")
-        raise NotASubmission(f"{archive.name} is not a readable {kind} archive ({reason})") from None
-    entries = [e for e in entries if "__MACOSX" not in e[0]]
+        entries = list(_zip_entries(archive) if kind == "zip" else _tar_entries(archive))
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError) as error:
+        raise NotASubmission(f"{archive.name} is not a readable {kind} archive ({_reason(error)})") from None
     if not entries:
         raise NotASubmission(f"{archive.name} is an empty archive: archive the folder that holds dataset.py, "
                              "model.py and training.py")
-    if sum(size for _, _, size, _ in entries) > limit:
+    entries = [entry for entry in entries if _graded_kind(entry.name)]
+    if sum(entry.size for entry in entries) > limit:
         raise NotASubmission(f"{archive.name} unpacks to more than {limit >> 20} MiB")
-    for filename, kind, size, read in entries:
-        name = Path(filename).name
-        target = (into / filename).resolve()
-        if kind != "file":
-            refuse(into, name, f"{filename} in the archive is {kind}, which the grader does not follow: put the "
-                               "file itself in the archive")
-        elif filename.startswith(("/", "\\")) or not target.is_relative_to(into.resolve()):
-            refuse(into, name, f"{filename} in the archive points outside it (an absolute path or ..): archive "
+    for entry in entries:
+        name = Path(entry.name).name
+        target = (into / entry.name).resolve()
+        if entry.kind != "file":
+            refuse(into, name, f"{entry.name} in the archive is {entry.kind}, which the grader does not follow: put "
+                               "the file itself in the archive")
+        elif entry.name.startswith(("/", "\\")) or not target.is_relative_to(into.resolve()):
+            refuse(into, name, f"{entry.name} in the archive points outside it (an absolute path or ..): archive "
                                "your folder from inside it")
-        elif name.lower().endswith(".py") and size > MAX_FILE_BYTES:
-            refuse(into, name, f"{filename} in the archive is larger than the grader's limit of "
+        elif name.lower().endswith(".py") and entry.size > MAX_FILE_BYTES:
+            refuse(into, name, f"{entry.name} in the archive is larger than the grader's limit of "
                                f"{MAX_FILE_BYTES >> 20} MiB for a module: keep data out of your code")
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(read())
-    return _shallowest(into)
+            target.write_bytes(_read(archive, entry))
+            if entry.mtime is not None:
+                os.utime(target, (entry.mtime, entry.mtime))
+    return into
 
 
-def _zip_entries(archive: Path):
-    """(name, kind, size, read) of every entry but folders."""
+@dataclass(frozen=True)
+class Entry:
+    """A file in an archive: its name, what it is, its size and time, and how to read it."""
+
+    name: str
+    kind: str  # "file", "a symbolic link", "not a regular file"
+    size: int
+    mtime: float | None
+    read: Callable[[], bytes]
+    cannot: str | None = None  # why it cannot be read at all (a password, a method Python lacks)
+
+
+def _read(archive: Path, entry: Entry) -> bytes:
+    if entry.cannot:
+        raise NotASubmission(f"{archive.name} {entry.cannot}")
+    try:
+        return entry.read()
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, RuntimeError, NotImplementedError,
+            ValueError, zlib.error, lzma.LZMAError) as error:
+        raise NotASubmission(f"{archive.name} is damaged: {entry.name} in it cannot be read ({_reason(error)}); "
+                             "make the archive again") from None
+
+
+def _reason(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0].rstrip(":") or type(error).__name__
+
+
+def _zip_entries(archive: Path) -> Iterator[Entry]:
+    """Every entry but folders."""
     zipped = zipfile.ZipFile(archive)
     for member in zipped.infolist():
         if member.is_dir():
             continue
         mode = stat.S_IFMT(member.external_attr >> 16)
         kind = "file" if mode in (0, stat.S_IFREG) else "a symbolic link" if mode == stat.S_IFLNK else "not a regular file"
-        yield member.filename, kind, member.file_size, lambda m=member: zipped.read(m)
+        cannot = None
+        if member.flag_bits & 0x1:
+            cannot = f"is encrypted ({member.filename} asks for a password): make the archive again without one"
+        elif member.compress_type not in READABLE_METHODS:
+            method = METHOD_NAMES.get(member.compress_type, f"compression method {member.compress_type}")
+            cannot = (f"compresses {member.filename} with {method}, which the grader cannot read: make the archive "
+                      "again with another tool (zip -r, 7-Zip with Deflate, macOS's Compress) or submit the files")
+        try:
+            mtime = datetime(*member.date_time).timestamp()
+        except ValueError:  # a date of 1980-00-00, as some tools write
+            mtime = None
+        # Windows PowerShell's Compress-Archive writes its folders with backslashes
+        name = member.filename.replace("\\", "/")
+        yield Entry(name, kind, member.file_size, mtime, lambda m=member: zipped.read(m), cannot)
 
 
-def _tar_entries(archive: Path):
+def _tar_entries(archive: Path) -> Iterator[Entry]:
     tarred = tarfile.open(archive)
     for member in tarred.getmembers():
         if member.isdir():
             continue
         kind = ("file" if member.isreg() else "a symbolic link" if member.issym() or member.islnk()
                 else "not a regular file")
-        yield member.name, kind, member.size, lambda m=member: tarred.extractfile(m).read()
-
-
-def _shallowest(folder: Path, depth: int = 3) -> Path:
-    """The shallowest folder within ``folder`` holding one of the contract's files (or a notebook);
-    links are not followed."""
-    for root, folders, files in sorted(os.walk(folder), key=lambda entry: len(Path(entry[0]).parts)):
-        if len(Path(root).relative_to(folder).parts) > depth:
-            continue
-        folders[:] = [f for f in folders if not f.startswith("__MACOSX")]
-        if any(name in CONTRACT or name.endswith(".ipynb") for name in files):
-            return Path(root)
-    return folder
+        yield Entry(member.name, kind, member.size, float(member.mtime),
+                    lambda m=member: tarred.extractfile(m).read())

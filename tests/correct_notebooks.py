@@ -1003,6 +1003,212 @@ torch.save(model.state_dict(), "submission/model.pt")
     return notebook("kaggle_helpers", cells, metadata, minor=4)
 
 
+# -- cells that failed in the kernel: a syntax error, then the cell fixed ---------------------------
+
+SYNTAX_ERROR = "\x1b[0;36m  Cell \x1b[0;32mIn[4], line 2\x1b[0m\n\x1b[0;31mSyntaxError\x1b[0m\x1b[0;31m:\x1b[0m invalid syntax\n"
+
+
+def syntax_error_then_fixed() -> nbformat.NotebookNode:
+    """Each part's first attempt fails to compile (its SyntaxError saved as the cell's output); the next cell is
+    the fix. An edit of train_epoch after the good one breaks again and is left broken; a plotting helper never
+    compiles. The kernel holds the fixes, and so must the grade."""
+    cells = [
+        code("import torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
+             "from torch.utils.data import Dataset, DataLoader\nfrom torchvision import datasets"),
+        code("""
+class MNISTDataset(Dataset)
+    def __init__(self, images, labels, one_hot=False):
+        self.images, self.labels, self.one_hot = torch.as_tensor(images), torch.as_tensor(labels).long(), one_hot
+""", error("SyntaxError", "expected ':'", SYNTAX_ERROR)),
+        code("""
+class MNISTDataset(Dataset):
+    def __init__(self, images, labels, one_hot=False):
+        self.images, self.labels, self.one_hot = torch.as_tensor(images), torch.as_tensor(labels).long(), one_hot
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        image = self.images[i].float().div(255).unsqueeze(0)
+        return image, F.one_hot(self.labels[i], 10).float() if self.one_hot else self.labels[i]
+
+
+def make_dataloaders(root, batch_size=64):
+    train, test = (datasets.MNIST(root, train=split, download=True) for split in (True, False))
+    return (DataLoader(MNISTDataset(train.data, train.targets), batch_size=batch_size, shuffle=True),
+            DataLoader(MNISTDataset(test.data, test.targets), batch_size=batch_size, shuffle=False))
+"""),
+        code("""
+class MLP(nn.Module):
+    def __init__(self, hidden=128):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10)
+    def forward(self, x):
+        return self.layers(x)
+""", error("SyntaxError", "'(' was never closed", SYNTAX_ERROR)),
+        code("""
+class MLP(nn.Module):
+    def __init__(self, hidden=128):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+
+    def forward(self, x):
+        return self.layers(x)
+"""),
+        code("""
+def plot_losses(losses:
+    plt.plot(losses)
+""", error("SyntaxError", "'(' was never closed", SYNTAX_ERROR)),
+        code("""
+def train_epoch(model, optimizer, dataloader, criterion, device):
+    model.train()
+    losses = []
+    for inputs, targets in dataloader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_epoch(model, dataloader, criterion, device):
+    model.eval()
+    with torch.no_grad():
+        return [criterion(model(x.to(device)), y.to(device)).item() for x, y in dataloader]
+"""),
+        markdown("Trying a version with a progress print:"),
+        code("""
+def train_epoch(model, optimizer, dataloader, criterion, device)
+    model.train()
+    losses = []
+    for batch, (inputs, targets) in enumerate(dataloader):
+        print(batch)
+""", error("SyntaxError", "expected ':'", SYNTAX_ERROR)),
+        code("""
+model = MLP()
+optimizer = torch.optim.Adam(model.parameters())
+losses = train_epoch(model, optimizer, make_dataloaders("./data")[0], nn.CrossEntropyLoss(), "cpu")
+print(sum(losses[-100:]) / 100)
+""", stdout("0.1921\n")),
+    ]
+    metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    return notebook("syntax_error_then_fixed", cells, metadata, minor=5, ids="uuid")
+
+
+# -- Colab, with each part written to a file by %%writefile and imported ---------------------------
+
+WRITE_DATASET = """
+%%writefile dataset.py
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+from torchvision import datasets
+
+
+class MNISTDataset(Dataset):
+    def __init__(self, images, labels, one_hot=False):
+        self.images = torch.as_tensor(images)
+        self.labels = torch.as_tensor(labels, dtype=torch.int64)
+        self.one_hot = one_hot
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        image = self.images[index].float().div(255).unsqueeze(0)
+        target = self.labels[index]
+        return image, F.one_hot(target, 10).float() if self.one_hot else target
+
+
+def make_dataloaders(root, batch_size=64):
+    train = datasets.MNIST(root, train=True, download=True)
+    test = datasets.MNIST(root, train=False, download=True)
+    return (DataLoader(MNISTDataset(train.data, train.targets), batch_size=batch_size, shuffle=True),
+            DataLoader(MNISTDataset(test.data, test.targets), batch_size=batch_size, shuffle=False))
+"""
+
+WRITE_MODEL = """
+%%writefile model.py
+from torch import nn
+
+
+class MLP(nn.Module):
+    def __init__(self, hidden=256):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+
+    def forward(self, x):
+        return self.net(x)
+"""
+
+APPEND_MODEL = """
+%%writefile -a model.py
+
+if __name__ == "__main__":
+    import torch
+    print(MLP()(torch.zeros(1, 1, 28, 28)).shape)
+"""
+
+WRITE_TRAINING = """
+%%writefile training.py
+import torch
+
+
+def train_epoch(model, optimizer, dataloader, criterion, device):
+    model.train()
+    losses = []
+    for inputs, targets in dataloader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_epoch(model, dataloader, criterion, device):
+    model.eval()
+    losses = []
+    with torch.no_grad():
+        for inputs, targets in dataloader:
+            losses.append(criterion(model(inputs.to(device)), targets.to(device)).item())
+    return losses
+"""
+
+
+def colab_writefile() -> nbformat.NotebookNode:
+    cells = [
+        markdown("# Lab 3\n\nEach part goes in its own file, so the training script can import it."),
+        code(WRITE_DATASET, stdout("Writing dataset.py\n")),
+        code(WRITE_MODEL, stdout("Writing model.py\n")),
+        code(APPEND_MODEL, stdout("Appending to model.py\n")),
+        code(WRITE_TRAINING, stdout("Writing training.py\n")),
+        code("%%writefile requirements.txt\ntorch\ntorchvision", stdout("Writing requirements.txt\n")),
+        code("!python model.py", stdout("torch.Size([1, 10])\n")),
+        code("""
+import torch
+from torch import nn
+
+from dataset import make_dataloaders
+from model import MLP
+import training
+
+train_loader, test_loader = make_dataloaders("./data")
+model = MLP()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(3):
+    training.train_epoch(model, optimizer, train_loader, nn.CrossEntropyLoss(), "cpu")
+    print(epoch, sum(training.test_epoch(model, test_loader, nn.CrossEntropyLoss(), "cpu")))
+""", stdout("0 23.1\n1 15.2\n2 12.9\n")),
+    ]
+    metadata = {"colab": {"provenance": []}, "kernelspec": {"display_name": "Python 3", "name": "python3"},
+                "language_info": {"name": "python"}}
+    return notebook("colab_writefile", cells, metadata, minor=0, ids="colab")
+
+
 NOTEBOOKS = [
     Notebook("colab_drive", "Colab (4.5, cell ids, GPU accelerator): !pip, drive.mount, a look at a batch, "
              "model = MLP().to(device) shown bare, a %%time training loop, loss plot, a save to Drive", colab_drive),
@@ -1021,4 +1227,9 @@ NOTEBOOKS = [
              old_style_v4_0),
     Notebook("kaggle_helpers", "Kaggle (4.4): %%capture pip, a help line (nn.Linear?), helpers and a table of "
              "activations in another cell that the parts use, tqdm imported under try/except", kaggle_helpers),
+    Notebook("syntax_error_then_fixed", "each part's first attempt a cell that fails to compile, then the fix; a "
+             "later broken edit of train_epoch and a broken plotting helper, both left as they failed",
+             syntax_error_then_fixed),
+    Notebook("colab_writefile", "Colab: each part written by a %%writefile cell (one appended to with -a) and "
+             "imported by the training cell; a requirements.txt written the same way", colab_writefile),
 ]

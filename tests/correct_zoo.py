@@ -12,7 +12,11 @@ images kept as tensors, as NumPy arrays, as PIL images through ``transforms.ToTe
 ``F.one_hot``, ``torch.eye(10)[label]`` and ``torch.zeros(10).scatter_``; ``model.zero_grad()`` and
 ``optimizer.zero_grad(set_to_none=False)``; ``@torch.no_grad()``, ``torch.inference_mode()`` and
 ``torch.set_grad_enabled(False)``; printed progress and tqdm bars; ``float(loss)`` and ``loss.item()``;
-``.to(device, non_blocking=True)`` and ``model.to(device)`` inside ``train_epoch``.
+``.to(device, non_blocking=True)`` and ``model.to(device)`` inside ``train_epoch``; loaders with worker
+processes (``num_workers``, ``pin_memory``, ``persistent_workers``, ``prefetch_factor``, ``worker_init_fn``,
+a generator, ``drop_last`` on the training loader); and models without ``nn.Linear``: weights held as
+``nn.Parameter``s (alone or in an ``nn.ParameterList``) applied with ``F.linear``, ``x @ W.T + b`` or
+``x @ W + b``.
 """
 
 from __future__ import annotations
@@ -274,6 +278,88 @@ if __name__ == "__main__":
     print(images.shape, images.dtype, labels.shape, labels.dtype)
 '''
 
+DATASET_WORKERS = '''\
+\"\"\"MNIST with worker processes, as pytorch/examples mnist/main.py loads it.\"\"\"
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+from torchvision import datasets
+
+
+class MNISTDataset(Dataset):
+    def __init__(self, images, labels, one_hot=False):
+        self.images = torch.as_tensor(images)
+        self.labels = torch.as_tensor(labels, dtype=torch.int64)
+        self.one_hot = one_hot
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        image = self.images[index].unsqueeze(0).float() / 255
+        label = self.labels[index]
+        return image, (F.one_hot(label, 10).float() if self.one_hot else label)
+
+
+def make_dataloaders(root, batch_size=64):
+    train_kwargs = {"batch_size": batch_size, "shuffle": True}
+    test_kwargs = {"batch_size": batch_size}
+    worker_kwargs = {"num_workers": 2, "pin_memory": True, "persistent_workers": True, "prefetch_factor": 4}
+    train_set = datasets.MNIST(root, train=True, download=True)
+    test_set = datasets.MNIST(root, train=False, download=True)
+    train_loader = DataLoader(MNISTDataset(train_set.data, train_set.targets), **train_kwargs, **worker_kwargs)
+    test_loader = DataLoader(MNISTDataset(test_set.data, test_set.targets), **test_kwargs, num_workers=2)
+    return train_loader, test_loader
+'''
+
+DATASET_WORKERS_SEEDED = '''\
+\"\"\"MNIST through worker processes seeded for reproducibility, with a generator of the loader's own.\"\"\"
+
+import random
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+from torchvision import datasets
+
+
+def seed_worker(worker_id):
+    worker_seed = torch.initial_seed() % 2**32
+    np.random.seed(worker_seed)
+    random.seed(worker_seed)
+
+
+class MNISTDataset(Dataset):
+    def __init__(self, images, labels, one_hot=False):
+        self.images = np.asarray(images, dtype=np.uint8)
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.one_hot = one_hot
+
+    def __len__(self):
+        return self.images.shape[0]
+
+    def __getitem__(self, i):
+        image = torch.from_numpy(self.images[i]).float().div(255.0)[None]
+        label = torch.tensor(self.labels[i])
+        if self.one_hot:
+            return image, torch.eye(10)[label]
+        return image, label
+
+
+def make_dataloaders(root, batch_size=64):
+    train_set = datasets.MNIST(root, train=True, download=True)
+    test_set = datasets.MNIST(root, train=False, download=True)
+    generator = torch.Generator()
+    generator.manual_seed(0)
+    train_loader = DataLoader(MNISTDataset(train_set.data.numpy(), train_set.targets.numpy()), batch_size=batch_size,
+                              shuffle=True, drop_last=True, num_workers=3, worker_init_fn=seed_worker,
+                              generator=generator)
+    test_loader = DataLoader(MNISTDataset(test_set.data.numpy(), test_set.targets.numpy()), batch_size=batch_size,
+                             shuffle=False, num_workers=1, pin_memory=True)
+    return train_loader, test_loader
+'''
+
 # -- model.py -----------------------------------------------------------------------------------
 
 MODEL_ATTRIBUTES = '''\
@@ -511,6 +597,77 @@ class MLP(nn.Module):
 
 if __name__ == "__main__":
     print(MLP()(torch.zeros(2, 1, 28, 28)).shape)
+'''
+
+MODEL_PARAMETERS_F_LINEAR = '''\
+\"\"\"Weights held as nn.Parameters and applied with F.linear, initialised as nn.Linear does.\"\"\"
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class MLP(nn.Module):
+    def __init__(self, hidden=128):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.empty(hidden, 28 * 28))
+        self.b1 = nn.Parameter(torch.empty(hidden))
+        self.w2 = nn.Parameter(torch.empty(10, hidden))
+        self.b2 = nn.Parameter(torch.empty(10))
+        for weight, bias in ((self.w1, self.b1), (self.w2, self.b2)):
+            nn.init.kaiming_uniform_(weight, a=math.sqrt(5))
+            bound = 1 / math.sqrt(weight.shape[1])
+            nn.init.uniform_(bias, -bound, bound)
+
+    def forward(self, x):
+        x = x.flatten(1)
+        return F.linear(F.relu(F.linear(x, self.w1, self.b1)), self.w2, self.b2)
+'''
+
+MODEL_MATMUL = '''\
+import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    \"\"\"y = relu(x @ W1.T + b1) @ W2.T + b2, written out by hand.\"\"\"
+
+    def __init__(self, hidden_size=256):
+        super().__init__()
+        self.W1 = nn.Parameter(torch.randn(hidden_size, 784) * (2 / 784) ** 0.5)
+        self.b1 = nn.Parameter(torch.zeros(hidden_size))
+        self.W2 = nn.Parameter(torch.randn(10, hidden_size) * (1 / hidden_size) ** 0.5)
+        self.b2 = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], 28 * 28)
+        hidden = torch.relu(x @ self.W1.T + self.b1)
+        return hidden @ self.W2.T + self.b2
+'''
+
+MODEL_PARAMETER_LIST = '''\
+import torch
+from torch import nn
+
+
+class MLP(nn.Module):
+    \"\"\"Weights [in, out] in an nn.ParameterList, applied as x @ W + b with tanh between.\"\"\"
+
+    def __init__(self, sizes=(784, 200, 10)):
+        super().__init__()
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.randn(n_in, n_out) / n_in ** 0.5) for n_in, n_out in zip(sizes, sizes[1:]))
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(n_out)) for n_out in sizes[1:])
+
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        for i, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            x = x @ weight + bias
+            if i < len(self.weights) - 1:
+                x = torch.tanh(x)
+        return x
 '''
 
 # -- training.py --------------------------------------------------------------------------------
@@ -967,4 +1124,20 @@ CORRECT = [
             "model.py imports NUM_CLASSES from dataset.py, training.py imports make_dataloaders and MLP for a "
             "main() under if __name__ == '__main__'; each file runnable on its own",
             DATASET_TENSORS_WITH_DEMO, MODEL_IMPORTS_DATASET, TRAINING_WITH_MAIN),
+    Correct("dataloader_workers_pin_memory",
+            "pytorch/examples-style loaders with num_workers=2, pin_memory, persistent_workers and prefetch_factor",
+            DATASET_WORKERS, MODEL_SEQUENTIAL_GELU, TRAINING_PLAIN),
+    Correct("seeded_workers_generator_tqdm",
+            "three seeded worker processes (worker_init_fn, a torch.Generator), drop_last on the training loader, a "
+            "pinned one-worker test loader",
+            DATASET_WORKERS_SEEDED, MODEL_ATTRIBUTES, TRAINING_TQDM),
+    Correct("parameters_f_linear",
+            "weights as nn.Parameters applied with F.linear and initialised by hand; no nn.Linear at all",
+            DATASET_TENSORS, MODEL_PARAMETERS_F_LINEAR, TRAINING_PLAIN),
+    Correct("matmul_by_hand_workers",
+            "relu(x @ W1.T + b1) @ W2.T + b2 with nn.Parameters; loaders with worker processes",
+            DATASET_WORKERS, MODEL_MATMUL, TRAINING_MODEL_ZERO_GRAD),
+    Correct("parameter_list_tanh",
+            "weights [in, out] in an nn.ParameterList, x @ W + b with tanh between; NumPy dataset",
+            DATASET_NUMPY, MODEL_PARAMETER_LIST, TRAINING_DECORATOR),
 ]

@@ -4,6 +4,7 @@ it must lose and a phrase the student must read in the first of them."""
 
 from __future__ import annotations
 
+import shutil
 import stat
 import zipfile
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import SOLUTIONS
-from tests.zoo import Bug
+from tests.zoo import TEST_MOVE, TRAIN_MOVE, Bug
 
 TRAINING = ("train_losses", "train_gradients", "train_device", "train_mode", "train_reference")
 TESTING = ("test_eval_mode", "test_no_grad", "test_device", "test_side_effects", "test_losses")
@@ -123,12 +124,144 @@ FILL_TEMP = ("    import itertools, os, tempfile\n    for number in itertools.co
              "                    f.write(b'x' * (32 << 20))\n            except OSError:\n                pass\n")
 LINKED = ("model.py", "training.py")  # linked to the reference by the two link cases below
 
+# -- instruments student code must not bend (the grader's probes, torch's functions, the grader's frames) --
+
+NO_MOVES = [(TRAIN_MOVE, "        optimizer.zero_grad()"), (TEST_MOVE, "            losses.append")]
+
+# Looks for the grader's device probe among the loaded modules and makes it say every batch was moved.
+REBIND_IN_SYS_MODULES = '''
+def _fool():
+    import sys
+    for module in list(sys.modules.values()):
+        if "is_moved" in getattr(module, "__dict__", {}):
+            module.is_moved = lambda tensor: True
+_fool()
+'''
+
+# The same, found through the globals of the frames that import this module.
+REBIND_THROUGH_FRAMES = '''
+def _fool():
+    import sys, types
+    frame = sys._getframe()
+    while frame is not None:
+        for value in list(frame.f_globals.values()):
+            if isinstance(value, types.ModuleType) and "is_moved" in vars(value):
+                value.is_moved = lambda tensor: True
+        frame = frame.f_back
+_fool()
+'''
+
+# The same, found by the garbage collector among every dictionary of the process.
+REBIND_THROUGH_GC = '''
+def _fool():
+    import gc
+    for found in gc.get_objects():
+        if isinstance(found, dict) and "is_moved" in found and callable(found["is_moved"]):
+            found["is_moved"] = lambda tensor: True
+_fool()
+'''
+
+# torch.is_grad_enabled answers False to everyone but this file, for good.
+LYING_GRAD_MODE = '''
+import sys as _sys
+_real_grad_mode = torch.is_grad_enabled
+
+
+def _lying_grad_mode():
+    return _real_grad_mode() if _sys._getframe(1).f_code.co_filename == __file__ else False
+
+
+torch.is_grad_enabled = _lying_grad_mode
+'''
+
+# Tensor.to strips whatever a batch carries without moving anything, for good.
+STRIPPING_TO = '''
+torch.Tensor.to = lambda self, *args, **kwargs: torch.Tensor.as_subclass(self, torch.Tensor)
+'''
+
+# test_epoch without no_grad, lying about grad mode only while it runs and putting torch back after.
+LYING_WHILE_TESTING = ("    model.eval()\n    losses = []\n    with torch.no_grad():\n",
+                       "    model.eval()\n    losses = []\n    real, torch.is_grad_enabled = torch.is_grad_enabled, lambda: False\n"
+                       "    try:\n")
+RESTORE_AFTER_TESTING = ("            losses.append(criterion(model(inputs), targets).item())\n    return losses\n",
+                         "            losses.append(criterion(model(inputs), targets).item())\n"
+                         "    finally:\n        torch.is_grad_enabled = real\n    return losses\n")
+
+# A model that returns probabilities, but logits whenever the grader is looking (a grader's frame on the stack).
+GRADER_DETECTOR = '''
+
+def _graded():
+    import sys
+    frame = sys._getframe()
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if "grader" in frame.f_code.co_filename or name.startswith("grader"):
+            return True
+        frame = frame.f_back
+    return "grader" in sys.modules
+'''
+
+# A model that returns probabilities to its owner's train_epoch and test_epoch, and logits to anyone else.
+OWNER_DETECTOR = '''
+
+def _called_by_owner():
+    import sys
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name in ("train_epoch", "test_epoch"):
+            return True
+        frame = frame.f_back
+    return False
+'''
+
+# Prints, at import, every variable of its environment and terminal escapes: clear the screen, retitle the
+# window, a green "all passed", and conceal what follows.
+PRINT_ENVIRONMENT_AND_ESCAPES = '''
+import os as _os
+print(dict(_os.environ))
+print("\\x1b[2J\\x1b[H\\x1b]0;grader: 100/100\\x07\\x1b[32mScore: 100 / 100 - all checks passed\\x1b[0m\\x1b[8m")
+print("\\u202eevil\\r", end="")
+'''
+
+
+def pretrained(into: Path) -> Path:
+    """MLP() arrives trained: make_dataloaders keeps its training loader, and MLP() trains itself on it for an
+    epoch when it is built; train_epoch computes the losses but never steps."""
+    shutil.copytree(SOLUTIONS, into, ignore=shutil.ignore_patterns("__pycache__"))
+    dataset = (into / "dataset.py").read_text()
+    dataset = dataset.replace("NUM_CLASSES = 10\n", "NUM_CLASSES = 10\nSTASH = []\n")
+    dataset = dataset.replace("    return train_loader, test_loader\n",
+                              "    STASH.append(train_loader)\n    return train_loader, test_loader\n")
+    (into / "dataset.py").write_text(dataset)
+    model = (into / "model.py").read_text().replace("            nn.Linear(hidden, 10),\n        )\n", '''\
+            nn.Linear(hidden, 10),
+        )
+        from dataset import STASH
+        if STASH:  # trained before anyone asks
+            optimizer = torch.optim.Adam(self.parameters(), lr=2e-3)
+            for images, labels in STASH[-1]:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(self.layers(images), labels).backward()
+                optimizer.step()
+''')
+    (into / "model.py").write_text(model)
+    training = (into / "training.py").read_text()
+    training = training.replace("        loss.backward()\n        optimizer.step()\n", "")
+    (into / "training.py").write_text(training)
+    return into
+
 
 @dataclass(frozen=True)
 class Hostile:
     bug: Bug
-    message: str  # what the student reads in the first check lost
+    message: str  # what the student reads in the first check lost (or in ``read_in``)
     build: Callable[[Path], Path] | None = None  # makes the submission, where it is not the bug's edits
+    read_in: str | None = None  # the check whose message says it, where not the first one lost
+
+    def says(self, report: dict) -> str:
+        """The message of the check where the student must read ``message``."""
+        return next(t["output"] for t in report["tests"] if t["tags"][0] == self.read_in
+                    or (self.read_in is None and t["tags"][0] in self.bug.loses))
 
     @property
     def name(self) -> str:
@@ -138,8 +271,9 @@ class Hostile:
         return self.build(into) if self.build else self.bug.apply(into)
 
 
-def hostile(name: str, file: str, edits: list[tuple[str, str]], loses: tuple[str, ...], message: str) -> Hostile:
-    return Hostile(Bug(name, "hostile", file, tuple(edits), frozenset(loses)), message)
+def hostile(name: str, file: str, edits: list[tuple[str, str]], loses: tuple[str, ...], message: str,
+            read_in: str | None = None) -> Hostile:
+    return Hostile(Bug(name, "hostile", file, tuple(edits), frozenset(loses)), message, read_in=read_in)
 
 
 def linked_folder(into: Path) -> Path:
@@ -194,7 +328,7 @@ HOSTILE = [
               "try:\n    import _pytest.reports\n    _pytest.reports.TestReport.passed = property(lambda self: True)\n"
               "except ImportError:\n    pass\n"),
              ("        optimizer.zero_grad()\n", "")],
-            ("train_gradients", "train_reference", "accuracy"), "accumulate"),
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced torch.equal, torch.allclose"),
     hostile("read_reference", "training.py",
             [("import torch\n", "import torch\n" + READ_REFERENCE),
              (TEST_BODY, "    if _stolen:\n        return _stolen['test_epoch'](model, dataloader, criterion, device)\n"
@@ -223,4 +357,38 @@ HOSTILE = [
             linked_folder),
     Hostile(Bug("linked_in_zip", "hostile", "model.py", (), frozenset(ALL_BUT_DATASET)), "symbolic link",
             linked_zip),
+    # Instruments it cannot bend: what it rebinds is out of its reach or reported; what it fakes is not believed.
+    hostile("rebind_probe_in_sys_modules", "training.py", [("import torch\n", "import torch\n" + REBIND_IN_SYS_MODULES),
+                                                          *NO_MOVES],
+            ("train_device", "test_device"), "reached the model without .to(device)"),
+    hostile("rebind_probe_through_frames", "training.py",
+            [("import torch\n", "import torch\n" + REBIND_THROUGH_FRAMES), *NO_MOVES],
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced the grader's is_moved"),
+    hostile("rebind_probe_through_gc", "training.py", [("import torch\n", "import torch\n" + REBIND_THROUGH_GC),
+                                                      *NO_MOVES],
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced the grader's is_moved"),
+    hostile("lying_grad_mode", "training.py", [("import torch\n", "import torch\n" + LYING_GRAD_MODE),
+                                              ("    with torch.no_grad():\n", "    if True:\n")],
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced torch.is_grad_enabled"),
+    hostile("lying_grad_mode_while_testing", "training.py", [LYING_WHILE_TESTING, RESTORE_AFTER_TESTING],
+            ("test_no_grad",), "gradients were enabled for"),
+    hostile("stripping_tensor_to", "training.py", [("import torch\n", "import torch\n" + STRIPPING_TO), *NO_MOVES],
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced torch.Tensor.to"),
+    hostile("probabilities_unless_graded", "model.py",
+            [("from torch import nn\n", "from torch import nn\n" + GRADER_DETECTOR),
+             ("        return self.layers(x)", "        logits = self.layers(x)\n"
+                                             "        return logits if _graded() else logits.softmax(dim=1)")],
+            ("mlp_logits",), "the model returns probabilities"),
+    hostile("probabilities_for_its_owner", "model.py",
+            [("from torch import nn\n", "from torch import nn\n" + OWNER_DETECTOR),
+             ("        return self.layers(x)", "        logits = self.layers(x)\n"
+                                             "        return logits.softmax(dim=1) if _called_by_owner() else logits")],
+            ("mlp_logits",), "called by your own train_epoch, MLP() returned probabilities"),
+    Hostile(Bug("pretrained_by_its_constructor", "hostile", "model.py", (),
+                frozenset({"train_gradients", "train_reference", "accuracy"})),
+            "before your train_epoch had run once", pretrained, read_in="accuracy"),
+    hostile("prints_environment_and_escapes", "model.py",
+            [("from torch import nn\n", "from torch import nn\n" + PRINT_ENVIRONMENT_AND_ESCAPES),
+             ("            nn.ReLU(),\n", "")],
+            ("mlp_nonlinear", "accuracy"), "\\x1b[2J\\x1b[H\\x1b]0;grader: 100/100\\x07"),
 ]

@@ -30,6 +30,7 @@ class Malformed:
     says: str  # on stderr (exit 2), or in the report's problems (exit 0)
     exit: int = 0
     score: float | None = None  # what the rest earns, when it grades
+    never_says: str | None = None  # what must not be in the report (an alarm for nothing)
 
 
 def reference_files(folder: Path, rename: Callable[[str], str] = str) -> Path:
@@ -87,6 +88,104 @@ def with_model(folder: Path, change: Callable[[Path], None]) -> Path:
     return folder
 
 
+def dated(entries: dict[str, bytes], dates: dict[str, tuple[int, ...]]) -> dict[str, tuple[bytes, tuple[int, ...]]]:
+    return {name: (data, next((d for prefix, d in dates.items() if name.startswith(prefix)), (2026, 11, 2, 10, 0, 0)))
+            for name, data in entries.items()}
+
+
+def zipped_dated(path: Path, entries: dict[str, tuple[bytes, tuple[int, ...]]]) -> Path:
+    """A zip whose entries carry the times their files had: the newest copy is the one to grade."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, (data, when) in entries.items():
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def with_flags(path: Path, method: int | None = None, encrypted: bool = False) -> Path:
+    """A stored zip of the reference whose headers say what Windows' zip (Deflate64, method 9) or a zip with a
+    password (flag bit 0) would: Python's zipfile writes neither, and reads neither."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in reference_entries("lab3/").items():
+            archive.writestr(name, data)
+    raw = bytearray(path.read_bytes())
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = 0
+        while (start := raw.find(signature, start)) >= 0:
+            if encrypted:
+                raw[start + flags_at] |= 0x1
+            if method is not None:
+                raw[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
+            start += 4
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def damaged(path: Path) -> Path:
+    """A stored zip of the reference with one byte of model.py changed, as a broken download leaves it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in reference_entries("lab3/").items():
+            archive.writestr(name, data)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("lab3/model.py")
+    raw = bytearray(path.read_bytes())
+    data_at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 40
+    raw[data_at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    return path
+
+
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02" + bytes(range(256)) * 4
+
+
+def macos_tar(path: Path) -> Path:
+    """What macOS's tar (bsdtar) makes of a folder: an AppleDouble ``._name`` beside every file, and .DS_Store."""
+    entries = {}
+    for name, data in reference_entries("lab3/").items():
+        entries[name] = data
+        entries[name.replace("lab3/", "lab3/._")] = APPLE_DOUBLE
+    entries["lab3/.DS_Store"] = b"\x00\x00\x00\x01Bud1" + bytes(64)
+    return tarred(path, entries)
+
+
+def finder_zip(path: Path) -> Path:
+    """What the Finder's Compress makes: the folder, and __MACOSX/ with a ._ companion of each file."""
+    entries = reference_entries("lab3/")
+    entries |= {f"__MACOSX/lab3/._{name}": APPLE_DOUBLE for name in MODULES}
+    return zipped(path, entries)
+
+
+def notebook_of_reference(path: Path, drop: tuple[str, ...] = (), nbformat: int = 4) -> Path:
+    """The reference's three files as the code cells of a notebook, saved without the keys in ``drop``; or in
+    nbformat 3's layout (cells in worksheets, code in "input")."""
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": (SOLUTIONS / name).read_text()} for name in MODULES]
+    if nbformat == 3:
+        book = {"metadata": {"name": ""}, "nbformat": 3, "nbformat_minor": 0,
+                "worksheets": [{"cells": [{"cell_type": "code", "collapsed": False, "input": c["source"],
+                                           "language": "python", "metadata": {}, "outputs": []} for c in cells]}]}
+    else:
+        book = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for key in drop:
+        book.pop(key, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(book))
+    return path
+
+
+def renamed(folder: Path, old: str, new: str) -> Path:
+    reference_files(folder)
+    (folder / old).rename(folder / new)
+    return folder
+
+
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
 CORPUS = [
     # Nothing to grade: exit 2 and one line on stderr.
     Malformed("empty_zip", lambda f: zipped(f / "work.zip", {}), "work.zip is an empty archive", 2),
@@ -95,8 +194,17 @@ CORPUS = [
     Malformed("empty_tar", lambda f: tarred(f / "work.tar.gz", {}), "work.tar.gz is an empty archive", 2),
     Malformed("not_a_tar", lambda f: (f.mkdir(), (f / "work.tar.gz").write_bytes(gzip.compress(b"junk" * 100)),
                                       f / "work.tar.gz")[2], "work.tar.gz is not a readable tar archive", 2),
-    Malformed("zip_bomb", lambda f: zipped(f / "work.zip", {**reference_entries(), "data.bin": bytes(65 << 20)}),
+    Malformed("zip_bomb", lambda f: zipped(f / "work.zip", {**reference_entries(), "notes.ipynb": bytes(65 << 20)}),
               "work.zip unpacks to more than 64 MiB", 2),
+    Malformed("encrypted_zip", lambda f: with_flags(f / "lab3.zip", encrypted=True),
+              "lab3.zip is encrypted (lab3/dataset.py asks for a password): make the archive again without one", 2),
+    Malformed("deflate64_zip", lambda f: with_flags(f / "lab3.zip", method=9),
+              "lab3.zip compresses lab3/dataset.py with Deflate64", 2),
+    Malformed("damaged_zip", lambda f: damaged(f / "lab3.zip"),
+              "lab3.zip is damaged: lab3/model.py in it cannot be read (Bad CRC-32", 2),
+    Malformed("two_copies_as_new", lambda f: zipped_dated(f / "lab3.zip", dated(
+        {**reference_entries("v1/"), **reference_entries("final/")}, {})),
+              "the submission holds the modules in final/ and in v1/, equally complete and as new", 2),
     Malformed("two_notebooks", lambda f: (notebook(f / "a.ipynb", []), notebook(f / "b.ipynb", []), f)[2],
               "the submission holds 2 notebooks (a.ipynb, b.ipynb)", 2),
     Malformed("notebook_without_code",
@@ -136,4 +244,28 @@ CORPUS = [
               "lab.py alone was graded as dataset.py, model.py and training.py together", score=100),
     Malformed("syntax_error", lambda f: with_model(f, lambda p: p.write_text("class MLP(:\n    pass\n")),
               "model.py, line 1: syntax error", score=100 - MODEL_CHECKS),
+    # Archives and files as laptops make them: graded, with what was done said where it matters.
+    Malformed("deep_zip", lambda f: zipped(f / "lab3.zip", reference_entries("home/ada/Documents/CS4501/lab3/")),
+              "", score=100),
+    Malformed("two_copies_newest_graded", lambda f: zipped_dated(f / "lab3.zip", dated(
+        {**reference_entries("v1/"), **reference_entries("final/")}, {"v1/": (2026, 10, 1, 9, 0, 0)})),
+              "graded final/ (the most complete and newest copy of the modules); also found v1/, not graded",
+              score=100),
+    Malformed("macos_tar", lambda f: macos_tar(f / "lab3.tar.gz"), "", score=100, never_says="._"),
+    Malformed("finder_zip", lambda f: finder_zip(f / "lab3.zip"), "", score=100, never_says="._"),
+    Malformed("powershell_backslashes", lambda f: zipped(f / "lab3.zip", {k.replace("/", "\\"): v for k, v in
+                                                                          reference_entries("lab3/").items()}),
+              "", score=100),
+    Malformed("project_with_data", lambda f: zipped(f / "lab3.zip", {**reference_entries("lab3/"), **{
+        f"lab3/data/MNIST/raw/{name}": bytes(24 << 20) for name in MNIST_FILES}}), "", score=100),
+    Malformed("utf_16_without_bom", lambda f: reencoded(f, "training.py", "utf-16-le"),
+              "training.py is not UTF-8 text (read as UTF-16-LE, without a byte-order mark): save it as UTF-8",
+              score=100),
+    Malformed("py_txt_from_windows", lambda f: renamed(f, "dataset.py", "dataset.py.txt"),
+              "dataset.py.txt was graded as dataset.py: name it dataset.py", score=100),
+    Malformed("second_download", lambda f: renamed(f, "model.py", "model (1).py"),
+              "model (1).py was graded as model.py: name it model.py", score=100),
+    Malformed("notebook_without_metadata", lambda f: notebook_of_reference(f / "lab3.ipynb", drop=("metadata",)),
+              "", score=100),
+    Malformed("notebook_nbformat_3", lambda f: notebook_of_reference(f / "lab3.ipynb", nbformat=3), "", score=100),
 ]

@@ -59,6 +59,13 @@ def outer_limit():
     assert not any(folder.exists() for folder in group.folders.values()), "the grade left control groups behind"
 
 
+def outer_reached(outer: Group) -> list[str]:
+    """The outer limits the kernel enforced: its memory limit reached with an OOM kill, or a fork refused."""
+    events = outer.events()
+    return [name for name, hit in (("memory", events["oom_kill"] and events["memory_max"]),
+                                   ("tasks", events["tasks_max"])) if hit]
+
+
 def left_running(outer: Group, grace: float = 10.0) -> list[str]:
     """What is still in the outer group after ``grace`` seconds: a process killed as the grade ended may
     still be exiting (tearing down a worker's memory, its parent gone), and it is not left running."""
@@ -93,7 +100,7 @@ def test_hostile_submission_gets_its_true_score(case, mode, data_dir, tmp_path, 
     with outer_limit() as outer:
         done = run_grader(submission, "--data-dir", data_dir, "--results", results, "--rubric", quick_rubric,
                           timeout=400, env=env, preexec_fn=lambda: outer.join(os.getpid()))
-        assert outer.events() == {"oom_kill": 0, "tasks_max": 0}, "the outer limit was reached: the grader's did not hold"
+        assert outer_reached(outer) == [], "the outer limit was reached: the grader's did not hold"
         assert left_running(outer) == [], "processes of the grade were left running"
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 300
@@ -104,13 +111,39 @@ def test_hostile_submission_gets_its_true_score(case, mode, data_dir, tmp_path, 
     lost = [t["tags"][0] for t in report["tests"] if t["score"] < t["max_score"]]
     assert set(lost) == case.bug.loses, done.stdout
     assert report["score"] == sum(t["max_score"] for t in report["tests"] if t["tags"][0] not in case.bug.loses)
-    assert case.message in next(t["output"] for t in report["tests"] if t["tags"][0] in case.bug.loses), done.stdout
+    assert case.message in case.says(report), done.stdout
     assert f"Sandbox: {mode}" in report["output"]
     assert tampered() == [], "the submission changed the kit"
     if users.is_root():
         uid = int(report["output"].split("as uid ")[1].split(",")[0])
         assert users.processes_of(uid) == [], "processes of the grading user were left running"
         assert users.GradingUser(uid).files_bytes() == 0, "temporary files were left behind"
+
+
+CANARY = "grader-canary-7f3a9c1e"  # a value of the grader's environment, as an instructor's key or a CI token is
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nothing_of_the_graders_environment_reaches_a_report_and_printed_escapes_are_text(mode, data_dir, tmp_path,
+                                                                                           quick_rubric):
+    """Code that prints its whole environment and terminal escapes at import: no value of the grader's
+    environment is in anything the grade writes, and every escape is shown as text, not sent to a terminal."""
+    case = next(case for case in HOSTILE if case.name == "prints_environment_and_escapes")
+    outputs = {name: tmp_path / name for name in ("results.json", "junit.xml", "feedback.html", "feedback.md",
+                                                  "instructor.html", "instructor.md")}
+    done = run_grader(case.make(tmp_path / case.name), "--data-dir", data_dir, "--rubric", quick_rubric,
+                      "--results", outputs["results.json"], "--junit", outputs["junit.xml"],
+                      "--feedback", outputs["feedback.html"], "--feedback", outputs["feedback.md"],
+                      "--instructor-feedback", outputs["instructor.html"],
+                      "--instructor-feedback", outputs["instructor.md"], "--audience", "instructor",
+                      env=environment(mode) | {"GRADER_TEST_SECRET": CANARY, "AWS_SECRET_ACCESS_KEY": CANARY})
+    assert done.returncode == 0, done.stderr
+    written = {name: path.read_text() for name, path in outputs.items()} | {"stdout": done.stdout,
+                                                                          "stderr": done.stderr}
+    assert [name for name, text in written.items() if CANARY in text] == []
+    assert [name for name, text in written.items() if "\x1b" in text or "\u202e" in text] == []
+    assert "PYTHONHASHSEED" in written["results.json"]  # it did print its environment: the worker's own
+    assert "\\x1b[2J" in written["stdout"] and "\\u202eevil" in written["stdout"]
 
 
 def test_a_whole_run_is_bounded(data_dir, tmp_path):
@@ -147,7 +180,7 @@ def test_hostile_class_in_warm_graders(mode, data_dir, tmp_path, quick_rubric):
         done = subprocess.run([sys.executable, "-m", "grader.batch", folder, "--data-dir", data_dir, "--out", out,
                                "--rubric", quick_rubric, "--workers", "2"], cwd=KIT, capture_output=True, text=True,
                               timeout=1200, env=env, preexec_fn=lambda: outer.join(os.getpid()))
-        assert outer.events() == {"oom_kill": 0, "tasks_max": 0}, "the outer limit was reached: the grader's did not hold"
+        assert outer_reached(outer) == [], "the outer limit was reached: the grader's did not hold"
         assert left_running(outer) == [], "processes of the grades were left running"
     assert done.returncode == 0, done.stderr[-3000:]
     uids = set()
@@ -157,7 +190,7 @@ def test_hostile_class_in_warm_graders(mode, data_dir, tmp_path, quick_rubric):
             uids.add(int(report["output"].split("as uid ")[1].split(",")[0]))
         lost = {t["tags"][0] for t in report["tests"] if t["score"] < t["max_score"]}
         assert lost == case.bug.loses, (case.name, report["output"])
-        assert case.message in next(t["output"] for t in report["tests"] if t["tags"][0] in case.bug.loses), case.name
+        assert case.message in case.says(report), case.name
     for reference in folder.glob("reference*"):
         assert json.loads((out / reference.name / "results.json").read_text())["score"] == 100, reference.name
     assert tampered() == [], "a submission changed the kit"

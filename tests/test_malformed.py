@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from grader.pipeline import SCRATCH_PREFIX
 from tests.conftest import run_grader
 from tests.malformed import CORPUS
 
@@ -27,8 +28,9 @@ def test_malformed_submission_gets_a_precise_answer(case, data_dir, tmp_path):
     if case.exit:
         (line,) = done.stderr.strip().splitlines()
         assert line.startswith("grader: ") and case.says in line, line
-        assert "/tmp/grader-" not in line and "Traceback" not in done.stderr
+        assert f"/tmp/{SCRATCH_PREFIX}" not in line and "Traceback" not in done.stderr
         return
     report = json.loads(results.read_text())
     assert case.says in report["output"], report["output"]
+    assert case.never_says is None or case.never_says not in report["output"], report["output"]
     assert report["score"] == case.score, done.stdout

@@ -6,7 +6,7 @@ import zipfile
 
 import nbformat
 
-from grader.notebook import module_source
+from grader.notebook import extract, module_source
 from kit.nbgrader import build_notebook
 from tests.conftest import SOLUTIONS, grade
 from tests.zoo import ZOO
@@ -65,9 +65,32 @@ def test_only_what_the_parts_need_is_kept():
     compile(source, "notebook", "exec")
 
 
-def test_a_cell_that_defines_a_part_keeps_its_syntax_error():
-    source = module_source(["import torch", "def train_epoch(model, optimizer:\n    pass"])
-    assert "def train_epoch(model, optimizer:" in source
+def test_a_cell_that_does_not_compile_defines_nothing_as_in_the_kernel():
+    good = "def train_epoch(model, optimizer, dataloader, criterion, device):\n    return []"
+    broken = "def train_epoch(model, optimizer:\n    pass"
+    for cells in (["import torch", broken, good], ["import torch", good, broken]):  # before the fix, and after
+        source, notes = extract(cells)
+        assert "def train_epoch(model, optimizer, dataloader" in source and "optimizer:" not in source
+        assert notes == []
+    source, notes = extract(["import torch", "def helper(:\n    pass", good, "return 1"])  # never needed
+    assert "helper" not in source and "return 1" not in source and notes == []
+
+
+def test_a_part_whose_only_cell_does_not_compile_is_missing_and_the_student_told_why():
+    source, notes = extract(["import torch", "class MLP(torch.nn.Module:\n    pass", "def test_epoch(m, d, c, v):\n"
+                                                                                   "    return []"])
+    assert "class MLP" not in source and "def test_epoch" in source
+    compile(source, "notebook", "exec")
+    (note,) = notes
+    assert note.startswith("code cell 2 (`class MLP(torch.nn.Module:`) does not compile (line 1: ") and "MLP" in note
+
+
+def test_writefile_cells_are_the_python_they_write():
+    cells = ["%%writefile model.py\nimport torch\n\nclass MLP(torch.nn.Module):\n    pass",
+             "%%writefile -a model.py\nHIDDEN = 3", "%%writefile notes.txt\nclass MLP: not python", "from model import MLP"]
+    source = module_source(cells)
+    assert "class MLP(torch.nn.Module)" in source and "not python" not in source
+    compile(source, "notebook", "exec")
 
 
 def test_decorators_stay_with_their_part():

@@ -122,3 +122,44 @@ def test_killing_what_a_grade_started_leaves_no_zombie_for_init():
 
     done = subprocess.run([sys.executable, "-c", ORPHANS], cwd=KIT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_what_student_code_wrote_is_shown_as_text():
+    from grader.printable import printable
+
+    shown = printable("ok\x1b[2J\x1b]0;title\x07 \x9b31m \u202eevil\u2066\tkept\r\nline\rredrawn")
+    assert shown == "ok\\x1b[2J\\x1b]0;title\\x07 \\x9b31m \\u202eevil\\u2066\tkept\nline\nredrawn"
+    assert printable(shown) == shown
+
+
+def test_a_name_the_student_chose_is_text_in_the_terminal_and_in_markdown():
+    from rich.console import Console
+
+    from grader.feedback_report import markdown_report
+    from grader.report import Report, print_report
+
+    name = "lab3 [v2] (final) [bold]*x*[/bold] `y`"
+    report = Report(name, [], [f"{name}.py was graded as model.py"], "processes", 1.0)
+    console = Console(record=True, width=200)
+    print_report(report, console)
+    shown = console.export_text()
+    assert "Grading lab3 [v2] (final)" in shown and "[bold]*x*[/bold] `y`" in shown
+    markdown = markdown_report(report)
+    assert "# Feedback on `` lab3 [v2] (final) [bold]*x*[/bold] `y` ``" in markdown
+    assert "lab3 \\[v2\\] \\(final\\) \\[bold\\]\\*x\\*\\[/bold\\] \\`y\\`.py" in markdown
+
+
+def test_the_seal_names_what_student_code_replaced():
+    import torch
+
+    from grader.worker import probes, seal
+
+    sealed = seal.Seal([probes])
+    assert sealed.broken() == []
+    original, torch.is_grad_enabled = torch.is_grad_enabled, lambda: False
+    probes_is_moved, probes.is_moved = probes.is_moved, lambda tensor: True
+    try:
+        assert sealed.broken() == ["torch.is_grad_enabled", "the grader's is_moved"]
+    finally:
+        torch.is_grad_enabled, probes.is_moved = original, probes_is_moved
+    assert sealed.broken() == []

@@ -12,15 +12,25 @@ import pytest
 
 from grader.feedback import CheckFailed, expect
 
+# The accuracy before any training above which a model arrived trained: an untrained MLP is near chance
+# (10%; the correct zoo's fresh models score 5-17% over 5 seeds), far below the accuracy that earns credit.
+UNTRAINED_AT_MOST = 0.3
+
 
 @pytest.mark.check("accuracy")
 def check_accuracy(grading_run, session, record):
     settings, labels = grading_run.rubric.accuracy, grading_run.labels.test
-    batches = session.call("accuracy_start", seed=settings.seed, batch_size=settings.batch_size,
-                           learning_rate=settings.learning_rate)["batches"]
-    parts = settings.parts(batches)
+    started = session.call("accuracy_start", seed=settings.seed, batch_size=settings.batch_size,
+                           learning_rate=settings.learning_rate)
+    parts = settings.parts(started["batches"])
     record.update(accuracy=[], train_loss=[], epochs=[], zero_credit_below=settings.zero_credit_below,
                   full_credit_at=settings.full_credit_at)  # the bounds, for the feedback report's plot
+    untrained = float(np.mean(started["untrained"] == labels)) if started["untrained"].shape == labels.shape else 0.0
+    expect(untrained <= UNTRAINED_AT_MOST,
+           f"MLP() scored {untrained:.2%} on the test images before your train_epoch had run once",
+           f"a model that starts untrained, near chance (10%; at most {UNTRAINED_AT_MOST:.0%}): this check credits "
+           "what train_epoch achieves", "MLP() must not train itself, or load trained weights, when it is built: "
+           "create the layers in __init__ and leave the training to train_epoch")
     steps = [(round(epoch + (part + 1) / len(parts), 3), count, part == 0)
              for epoch in range(settings.max_epochs) for part, count in enumerate(parts)]
     best, since_best = 0.0, 0

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from grader.checks.strategies import image_batches
 from grader.feedback import expect, kind_of, max_difference
+from grader.sandbox.session import StudentError
 
 TOLERANCE = 1e-4
+IMAGE_FEATURES = 28 * 28
 
 
 @pytest.mark.check("mlp_output")
@@ -45,14 +47,29 @@ def check_mlp_batch_independence(session, inputs):
 @pytest.mark.check("mlp_input_features")
 def check_mlp_input_features(grading_run, record):
     structure = grading_run.observe("mlp_structure")
-    record["parameters"] = structure["parameters"]  # for the leaderboard
-    linears = structure["linears"]
-    expect(linears, "MLP() has no nn.Linear layer among its modules", "nn.Linear layers, the first with 784 inputs",
-           "assign the layers as attributes (or in an nn.Sequential) inside __init__")
-    expect(linears[0][0] == 28 * 28, f"the first nn.Linear takes {linears[0][0]} input features",
-           "784 (= 28 * 28) input features", "each flattened image has 1 * 28 * 28 = 784 values")
-    expect(linears[-1][1] == 10, f"the last nn.Linear gives {linears[-1][1]} outputs", "10 outputs, one per digit",
-           "end with nn.Linear(hidden, 10)")
+    try:  # the model run: where it cannot run at all (mlp_output says why), its weights are all there is to judge
+        forward = grading_run.observe("mlp_influence",
+                                      inputs=np.random.default_rng(11).random((8, 1, 28, 28), dtype=np.float32))
+    except StudentError:
+        forward = None
+    weights = (forward or structure)["weights"]
+    record["parameters"] = (forward or structure)["parameters"]  # for the leaderboard
+    shapes = ", ".join(str(shape) for shape in weights)
+    expect(weights, "MLP() has no weight matrix among its parameters", "layers whose weights are parameters",
+           "assign the layers as attributes (or in an nn.Sequential) inside __init__, or wrap your own weights in "
+           "nn.Parameter")
+    expect(any(IMAGE_FEATURES in shape for shape in weights),
+           f"no weight matrix of MLP() has {IMAGE_FEATURES} rows or columns (its weight matrices are {shapes})",
+           f"a first layer that takes {IMAGE_FEATURES} (= 28 * 28) input features",
+           f"each flattened image has 1 * 28 * 28 = {IMAGE_FEATURES} values: nn.Linear({IMAGE_FEATURES}, hidden)")
+    if forward is None:
+        return
+    expect(forward["influential"] == IMAGE_FEATURES,
+           f"the output depends on {forward['influential']} of each image's {IMAGE_FEATURES} values",
+           f"all {IMAGE_FEATURES} values of the image feed the first layer",
+           "flatten the whole image, x.flatten(1), and give every value to the first layer")
+    expect(forward["width"] == 10, f"MLP() gives {forward['width']} outputs per image", "10 outputs, one per digit",
+           "end with a layer of 10 outputs, e.g. nn.Linear(hidden, 10)")
 
 
 @pytest.mark.check("mlp_nonlinear")
@@ -77,7 +94,7 @@ def check_mlp_logits(grading_run):
            "remove the final softmax: nn.CrossEntropyLoss applies log-softmax itself")
     scaled = observed["scaled"]
     seen = out if scaled is None else scaled["values"].reshape(16, -1)
-    how = "" if scaled is None else ", even with the last nn.Linear's output scaled up 1000 times"
+    how = "" if scaled is None else f", even with {observed['scaled_by']} scaled up 1000 times"
     expect(np.any(seen < 0), f"no output is ever negative{how} (smallest {float(seen.min()):.4g})",
            "raw logits, negative as well as positive",
            "an activation after the last layer (ReLU, sigmoid, softmax, abs) keeps the logits from being negative: "
@@ -87,6 +104,16 @@ def check_mlp_logits(grading_run):
            "raw logits, which grow with the last layer's weights",
            "an activation after the last layer (tanh, hardtanh, sigmoid) bounds the logits: return the last "
            "nn.Linear's output as it is")
+    # Called by the student's own train_epoch, where it runs: what it does wrong is for the training checks.
+    try:
+        in_training = grading_run.observe("mlp_outputs_in_training")
+    except StudentError:
+        in_training = []
+    expect(not in_training or not all(call["probabilities"] or not call["negative"] for call in in_training),
+           "called by your own train_epoch, MLP() returned probabilities, or nothing negative, at every batch, though "
+           "called directly it returned logits", "raw logits however the model is called",
+           "return the last layer's output as it is, whoever calls the model: a forward that depends on its caller "
+           "gives the loss something other than what this check saw")
 
 
 @pytest.mark.check("mlp_parameters")

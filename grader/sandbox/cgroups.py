@@ -79,10 +79,19 @@ class Group:
         return int(self._file("pids", "pids.current", "pids.current").read_text())
 
     def events(self) -> dict[str, int]:
-        """How often the kernel enforced a limit: OOM kills (memory), refused forks (tasks)."""
+        """How often the kernel enforced a limit: OOM kills, refused forks (tasks); and how often the group's
+        memory reached its own limit, which tells an OOM kill of the group's own making from one the whole
+        machine's shortage caused (the kernel kills a check's child first there too)."""
         memory = _counters(self._file("memory", "memory.oom_control", "memory.events"))
         pids = _counters(self._file("pids", "pids.events", "pids.events"))
-        return {"oom_kill": memory.get("oom_kill", 0), "tasks_max": pids.get("max", 0)}
+        if self.v2:
+            at_limit = memory.get("max", 0)
+        else:
+            try:
+                at_limit = int(self._file("memory", "memory.failcnt", "").read_text())
+            except (OSError, ValueError):
+                at_limit = 0
+        return {"oom_kill": memory.get("oom_kill", 0), "tasks_max": pids.get("max", 0), "memory_max": at_limit}
 
     def members(self) -> list[int]:
         pids = set()

@@ -23,9 +23,12 @@ from grader.paths import KIT_ROOT
 from grader.sandbox import users
 from grader.sandbox.users import GradingUser, readable_by_others
 
-INSIDE = Path("/tmp/grader")  # where bubblewrap shows the submissions and the data
-SANDBOX_SUBMISSIONS = INSIDE / "submissions"
+# Where bubblewrap shows the submissions and the data: names that say nothing of a grader, as a student's own
+# paths would not (student code that looks for the grader in its paths finds nothing).
+INSIDE = Path("/tmp/run")
+SANDBOX_SUBMISSIONS = INSIDE / "work"
 SANDBOX_DATA = INSIDE / "data"
+TMPFS = (Path("/tmp"), Path("/dev/shm"))  # with bubblewrap, the writable places: sized and emptied
 FORCE_FALLBACK = "GRADER_BUBBLEWRAP"  # =0: act as where bubblewrap cannot run (Docker, Gradescope)
 FORCE_NO_NAMESPACES = "GRADER_NAMESPACES"  # =0: act as where no namespace can be made (Docker's seccomp)
 
@@ -52,14 +55,19 @@ def own_namespaces() -> bool:
     namespace of its own, where the kernel lets it: no network, and no System V object that another
     check made or could find. Docker's default seccomp profile refuses; then nothing changes (and the
     grader removes the grading user's System V objects after each check)."""
-    if os.environ.get(FORCE_NO_NAMESPACES) == "0":
-        return False
     return ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWIPC | CLONE_NEWNET) == 0
+
+
+def namespaces_wanted() -> bool:
+    """Whether checks are to try namespaces of their own: unless switched off, as where none can be made."""
+    return os.environ.get(FORCE_NO_NAMESPACES) != "0"
 
 
 @functools.cache
 def namespaces_allowed() -> bool:
     """Whether ``own_namespaces`` works here (tried in a child process, which then exits)."""
+    if not namespaces_wanted():
+        return False
     pid = os.fork()
     if pid == 0:
         os._exit(0 if own_namespaces() else 1)
@@ -85,6 +93,13 @@ class Jail:
         if not self.bubblewrap:
             return submission
         return SANDBOX_SUBMISSIONS / submission.relative_to(self.submissions)
+
+    @property
+    def emptied(self) -> tuple[Path, ...]:
+        """The folders emptied after every check: all a check's child may write to, as the worker sees them."""
+        if self.temp is None:
+            return ()
+        return TMPFS if self.bubblewrap else (self.temp,)
 
     @property
     def untrusted(self) -> bool:
@@ -131,8 +146,10 @@ def jail(submissions: Path, data_root: Path, temp: Path, user: GradingUser, disk
         return Jail(False, submissions, data_root, (), user, temp, temp, real_labels, submissions)
     hidden = {KIT_ROOT, *(p.resolve() for p in hide)}
     environment = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
-    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--perms", "01777", "--size", str(disk_mb << 20), "--tmpfs", "/tmp"]
+    # /tmp and /dev/shm (where DataLoader workers share their batches) are the only writable places: sized tmpfs
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for writable in TMPFS:
+        args += ["--perms", "01777", "--size", str(disk_mb << 20), "--tmpfs", str(writable)]
     for path in sorted(hidden):
         args += ["--tmpfs", str(path)]
     for path in sorted({KIT_ROOT / "grader", *environment}):  # put back what the worker needs from covered places

@@ -90,9 +90,9 @@ class Guard(threading.Thread):
 
     def _measure(self, limits: Limits) -> str | None:
         kernel_holds = self.group is not None and bool(self.baseline_events)
-        if kernel_holds:  # what the kernel enforced
+        if kernel_holds:  # what the kernel enforced: an OOM kill, of the group's own making
             events = self.group.events()
-            if events["oom_kill"] > self.baseline_events["oom_kill"]:
+            if all(events[key] > self.baseline_events[key] for key in ("oom_kill", "memory_max")):
                 return "memory"
             if events["tasks_max"] > self.baseline_events["tasks_max"]:
                 return "tasks"

@@ -19,12 +19,27 @@ from pathlib import Path
 from typing import Any
 
 from grader.paths import KIT_ROOT
-from grader.sandbox import processes, users, wire
+from grader.sandbox import jail, processes, users, wire
 from grader.sandbox.cgroups import Group
-from grader.sandbox.jail import Jail, admit
+from grader.sandbox.jail import TMPFS, Jail, admit
 from grader.sandbox.limits import Guard, Limits
 
 MAX_RESPONSE = 256 << 20
+# How a zygote starts: ``python -c BOOT KIT_ROOT ARGS...``. The worker's modules are compiled as `python -c`
+# code is (``grader.worker.disguise``), and the zygote is entered from this line's frame.
+BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.worker import disguise; "
+        "disguise.load('grader.worker.zygote').main(sys.argv[2:])")
+# Of the grader's environment, workers get only what starting the interpreter may need; all else is the
+# worker's own. Nothing of an instructor's shell or a CI job (keys, tokens) reaches student code.
+INHERITED = ("LD_LIBRARY_PATH",)
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment a zygote starts with: made here, not inherited."""
+    bin_folder = str(Path(sys.executable).parent)
+    env = {"PATH": os.pathsep.join([bin_folder, "/usr/local/bin", "/usr/bin", "/bin"]), "LANG": "C.UTF-8",
+           "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "PYTHONNOUSERSITE": "1"}
+    return env | {name: os.environ[name] for name in INHERITED if name in os.environ}
 
 
 class WorkerBroken(RuntimeError):
@@ -101,15 +116,17 @@ class Worker:
     def start(self, wait: bool = True) -> Worker:
         """Start the zygote; without ``wait``, its torch import overlaps with what the caller does next."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command = [*self.jail.prefix, sys.executable, "-m", "grader.worker.zygote",
+        command = [*self.jail.prefix, sys.executable, "-c", BOOT, str(KIT_ROOT),
                    "--ctrl-fd", str(theirs.fileno()), "--data-root", str(self.jail.data_root)]
         if self.jail.temp is not None:
             command += ["--temp", str(self.jail.temp)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env |= {"PYTHONPATH": str(KIT_ROOT), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+        for folder in self.jail.emptied:
+            command += ["--emptied", str(folder)]
+        if not jail.namespaces_wanted():
+            command.append("--no-namespaces")
         group = self.group
         self.process = subprocess.Popen(
-            command, pass_fds=[theirs.fileno()], cwd=KIT_ROOT, env=env, stdin=subprocess.DEVNULL,
+            command, pass_fds=[theirs.fileno()], cwd=KIT_ROOT, env=worker_environment(), stdin=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=(lambda: group.join(os.getpid())) if group else None,
         )
         theirs.close()
@@ -146,8 +163,7 @@ class Worker:
         if self.jail.temp_outside is None:  # bubblewrap's tmpfs, seen through a process inside
             for pid in self.members():
                 try:
-                    fs = os.statvfs(f"/proc/{pid}/root/tmp")
-                    return (fs.f_blocks - fs.f_bfree) * fs.f_frsize
+                    return sum(_used(f"/proc/{pid}/root{folder}") for folder in TMPFS)
                 except OSError:
                     continue
             return 0
@@ -229,6 +245,11 @@ class Worker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _used(folder: str) -> int:
+    fs = os.statvfs(folder)
+    return (fs.f_blocks - fs.f_bfree) * fs.f_frsize
 
 
 class Session:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader, IterableDataset, Subset
 
 from grader import data
 from grader.worker import probes
@@ -94,21 +94,28 @@ def _labels(targets) -> np.ndarray:
 
 
 def _batch_sampler(loader) -> Any:
-    return getattr(loader, "batch_sampler", None) if isinstance(loader, DataLoader) else None
+    """The batches of indices a map-style ``DataLoader`` will load (drop_last applied), if it has them."""
+    if not isinstance(loader, DataLoader) or isinstance(loader.dataset, IterableDataset):
+        return None  # an iterable dataset's sampler never ends
+    return loader.batch_sampler
 
 
 def _walk(loader, batches: int | None = None) -> dict:
-    """What ``loader`` yields: its first ``batches`` batches (None: all), and every batch's size."""
+    """What ``loader`` yields: its first ``batches`` batches (None: all), and every batch's size: as its batch
+    sampler draws them where the sampled batches are what it drew, else as a walk to the end yields them."""
     sizes, labels, first = [], [], None
     for images, targets in itertools.islice(loader, batches):
         if first is None:
             first = {"images": describe(images) | {"values": None}, "targets": describe(targets) | {"values": None}}
         sizes.append(len(targets))
         labels.append(_labels(targets))
-    drawn = _batch_sampler(loader)
     if batches is not None and len(sizes) == batches:
-        sizes = [len(batch) for batch in drawn] if drawn is not None else \
-            sizes + [len(targets) for _, targets in itertools.islice(loader, batches, None)]
+        drawn = _batch_sampler(loader)
+        planned = [len(batch) for batch in drawn] if drawn is not None else None
+        if planned is not None and planned[:batches] == sizes:
+            sizes = planned
+        else:
+            sizes += [len(targets) for _, targets in itertools.islice(iter(loader), batches, None)]
     return {"type": type(loader).__name__, "batch_sizes": np.array(sizes, np.int64), "first_batch": first,
             "labels": np.concatenate(labels) if labels else np.zeros(0, np.int64)}
 
@@ -143,12 +150,30 @@ def _forward(model: nn.Module, inputs: np.ndarray) -> Any:
 
 @observer
 def mlp_structure(ctx: Context) -> dict:
+    """The shapes of the model's weight matrices (of those it has before a forward pass), whatever the
+    classes of its layers, and its number of parameters."""
+    return _weights(_model(ctx))
+
+
+@observer
+def mlp_influence(ctx: Context, inputs: np.ndarray) -> dict:
+    """How many of an image's values the model's output depends on (a random mix of every logit, by
+    autograd), and how many outputs it gives; its weights after that forward pass (lazy layers have theirs)."""
     model = _model(ctx)
-    return {
-        "is_module": isinstance(model, nn.Module),
-        "linears": [[m.in_features, m.out_features] for m in model.modules() if isinstance(m, nn.Linear)],
-        "parameters": int(sum(p.numel() for p in model.parameters())),
-    }
+    model.eval()
+    x = torch.as_tensor(inputs).clone().requires_grad_(True)
+    with torch.enable_grad():
+        out = torch.as_tensor(model(x))
+        mix = torch.randn(out.shape, generator=torch.Generator().manual_seed(0))
+        (grad,) = torch.autograd.grad((out.float() * mix).sum(), x, allow_unused=True)
+    influential = 0 if grad is None else int((grad.abs().sum(0) > 0).sum())
+    return _weights(model) | {"influential": influential, "width": int(out.shape[-1]) if out.dim() == 2 else None}
+
+
+def _weights(model: nn.Module) -> dict:
+    parameters = [p for p in model.parameters() if not isinstance(p, nn.parameter.UninitializedParameter)]
+    return {"weights": [list(p.shape) for p in parameters if p.dim() == 2],
+            "parameters": int(sum(p.numel() for p in parameters))}
 
 
 @observer
@@ -158,20 +183,51 @@ def mlp_outputs(ctx: Context, inputs: np.ndarray) -> dict:
 
 @observer
 def mlp_output_range(ctx: Context, inputs: np.ndarray, scale: float) -> dict:
-    """The outputs, and the outputs with the output layer's own output scaled up: raw logits grow
-    with it, in both signs; an activation after that layer keeps them non-negative or bounded."""
+    """The outputs, and the outputs with the output layer's own output scaled up (without an nn.Linear,
+    every weight): raw logits grow with it, in both signs; an activation after that layer keeps them
+    non-negative or bounded."""
     model = _model(ctx)
     plain = _forward(model, inputs)
     outputs = [m for m in model.modules() if isinstance(m, nn.Linear)]
     last = ([m for m in outputs if m.out_features == 10] or outputs or [None])[-1]
     if last is None:
-        return {"outputs": describe(plain), "scaled": None}
-    hook = last.register_forward_hook(lambda module, args, output: output * scale)
+        scaled, scaled_by = _scaled_weights(model, inputs, scale), "every weight"
+    else:
+        hook = last.register_forward_hook(lambda module, args, output: output * scale)
+        try:
+            scaled, scaled_by = _forward(model, inputs), "the last nn.Linear's output"
+        finally:
+            hook.remove()
+    return {"outputs": describe(plain), "scaled": describe(scaled), "scaled_by": scaled_by}
+
+
+@observer
+def mlp_outputs_in_training(ctx: Context) -> list[dict]:
+    """What the model returned at each call by the student's own ``train_epoch`` (stepping nothing: lr 0),
+    as its forward hook saw it: a model must give logits however, and by whomever, it is called."""
+    model = _model(ctx)
+    outputs = probes.OutputLog(model)
+    train_epoch = ctx.student.get("training", "train_epoch")
+    train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.0), probes.ProbeLoader(_probe_batches(ctx)),
+                nn.CrossEntropyLoss(), probes.DEVICE)
+    return outputs.calls
+
+
+def _scaled_weights(model: nn.Module, inputs: np.ndarray, scale: float) -> Any:
+    """The outputs with every parameter scaled up: whatever the layers are written as, logits grow with them."""
+    parameters = list(model.parameters())
+    if not parameters:
+        return _forward(model, inputs)
+    kept = [p.detach().clone() for p in parameters]
     try:
-        scaled = _forward(model, inputs)
+        with torch.no_grad():
+            for p in parameters:
+                p.mul_(scale)
+        return _forward(model, inputs)
     finally:
-        hook.remove()
-    return {"outputs": describe(plain), "scaled": describe(scaled)}
+        with torch.no_grad():
+            for p, value in zip(parameters, kept):
+                p.copy_(value)
 
 
 @observer
@@ -220,15 +276,14 @@ def train_instrumented(ctx: Context, seed: int) -> dict:
     forwards = probes.ForwardLog(model)
     criterion = probes.SpyCriterion()
     optimizer = probes.RecordingSGD(model.parameters(), lr=0.0)
-    batches = _probe_batches(ctx)
-    probes.Unmoved.wrong_moves = []
-    returned = train_epoch(model, optimizer, probes.ProbeLoader(batches, mark_unmoved=True), criterion, probes.DEVICE)
+    loader = probes.ProbeLoader(_probe_batches(ctx))
+    returned = train_epoch(model, optimizer, loader, criterion, probes.DEVICE)
     return {
-        "batches": len(batches),
+        "batches": len(loader),
         "returned": describe(returned),
         "forwards": forwards.calls,
         "losses": criterion.calls,
-        "wrong_moves": probes.Unmoved.wrong_moves,
+        "wrong_moves": loader.moves,
         "steps": [[None if g is None else g.numpy() for g in step] for step in optimizer.seen],
     }
 
@@ -239,7 +294,7 @@ def train_sgd(ctx: Context, seed: int) -> dict:
     train_epoch = ctx.student.get("training", "train_epoch")
     model = probes.probe_net(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    loader = probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=True)
+    loader = probes.ProbeLoader(_probe_batches(ctx))
     train_epoch(model, optimizer, loader, nn.CrossEntropyLoss(), probes.DEVICE)
     return {"parameters": _parameters(model)}
 
@@ -256,18 +311,18 @@ def test_instrumented(ctx: Context, seed: int) -> dict:
     forwards = probes.ForwardLog(model)
     criterion = probes.SpyCriterion()
     state_before = {k: v.clone() for k, v in model.state_dict().items()}
-    probes.Unmoved.wrong_moves = []
-    returned = test_epoch(model, probes.ProbeLoader(_probe_batches(ctx), mark_unmoved=True), criterion, probes.DEVICE)
-    grad_enabled_after = torch.is_grad_enabled()
-    torch.set_grad_enabled(True)
+    loader = probes.ProbeLoader(_probe_batches(ctx))
+    returned = test_epoch(model, loader, criterion, probes.DEVICE)
+    grad_enabled_after = probes.grad_enabled()
+    probes.set_grad_enabled(True)
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v.as_subclass(torch.Tensor), state_before[k])]
     grads = [p.grad is not None and bool((p.grad == 0.5).all()) for p in model.parameters()]
     return {
-        "batches": len(_probe_batches(ctx)),
+        "batches": len(loader),
         "returned": describe(returned),
         "forwards": forwards.calls,
         "losses": criterion.calls,
-        "wrong_moves": probes.Unmoved.wrong_moves,
+        "wrong_moves": loader.moves,
         "changed_state": changed,
         "grads_kept": all(grads),
         "grad_enabled_after": grad_enabled_after,
@@ -279,31 +334,38 @@ def test_instrumented(ctx: Context, seed: int) -> dict:
 
 @observer
 def accuracy_start(ctx: Context, seed: int, batch_size: int, learning_rate: float) -> dict:
+    """The accuracy run's model, optimizer and training loader, and the model's predictions before any
+    training: a model that arrives trained did not learn in ``train_epoch``."""
     torch.manual_seed(seed)
     train_loader, _ = ctx.student.get("dataset", "make_dataloaders")(str(ctx.data_root), batch_size)
     model = ctx.student.get("model", "MLP")()
     ctx.state["run"] = (model, torch.optim.Adam(model.parameters(), lr=learning_rate), train_loader)
-    return {"batches": len(train_loader)}
+    return {"batches": len(train_loader), "untrained": _predictions(ctx, model)}
 
 
 @observer
 def accuracy_part(ctx: Context, batches: int, new_epoch: bool) -> dict:
     """The student's ``train_epoch`` on the next ``batches`` batches of the training loader's epoch (a new,
-    reshuffled epoch if ``new_epoch``); then their model on the test images, as their own ``MNISTDataset``
-    prepares them (in the files' order; the labels stay with the grading process)."""
+    reshuffled epoch if ``new_epoch``); then their model's predictions on the test images."""
     model, optimizer, loader = ctx.state["run"]
     if new_epoch:
         ctx.state["epoch"] = iter(loader)
     part = Part(loader, ctx.state["epoch"], batches)
     returned = ctx.student.get("training", "train_epoch")(model, optimizer, part, nn.CrossEntropyLoss(), CPU)
     losses = ctx.attempt(lambda: np.asarray([float(loss) for loss in returned], np.float64))
+    return {"losses": losses, "predictions": _predictions(ctx, model)}
+
+
+def _predictions(ctx: Context, model: nn.Module) -> np.ndarray:
+    """The model's class for each test image, as the student's own ``MNISTDataset`` prepares them (in the
+    files' order; the labels stay with the grading process)."""
     model.eval()
     predictions = []
     with torch.no_grad():
         for images in _test_images(ctx).split(1000):
             logits = model(images)
             predictions.append(torch.as_tensor(logits).reshape(len(images), -1).argmax(1))
-    return {"losses": losses, "predictions": torch.cat(predictions).numpy()}
+    return torch.cat(predictions).numpy()
 
 
 class Part:

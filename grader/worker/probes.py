@@ -1,5 +1,12 @@
 """The grader's instruments: tensors that know whether they were moved, a spying loss, a recording
-optimizer, and small models and batches whose correct handling is known exactly."""
+optimizer, and small models and batches whose correct handling is known exactly.
+
+Each observation makes its own instruments, and each keeps what it saw: nothing is shared between
+observations. They look like what they stand in for (a ``Tensor``, a ``CrossEntropyLoss``, an
+``SGD``, a ``DataLoader``), and they call the library through functions taken when this module was
+imported, before any student code ran: code that replaces ``torch.is_grad_enabled`` or
+``Tensor.to`` changes what it sees, not what the instruments see (and ``seal`` reports it).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,20 @@ from torch import nn
 # to it can be told from a move to a device of the student's own ("cpu", or "cuda" if available).
 DEVICE = torch.device("cpu", 0)
 
+# The library as it was before any student code ran.
+_TO, _CUDA, _CPU = torch.Tensor.to, torch.Tensor.cuda, torch.Tensor.cpu
+_PARSE_TO = torch._C._nn._parse_to
+_AS_SUBCLASS = torch._C.TensorBase.as_subclass
+grad_enabled, set_grad_enabled = torch._C.is_grad_enabled, torch._C._set_grad_enabled
+_CROSS_ENTROPY = F.cross_entropy
+_TENSOR_FUNCTION = torch.Tensor.__torch_function__.__func__
+
+
+def passes_for(cls: type, like: type) -> type:
+    """Name ``cls`` as the class it stands in for: student code sees a ``Tensor``, not a grader's probe."""
+    cls.__name__, cls.__qualname__, cls.__module__ = like.__name__, like.__qualname__, like.__module__
+    return cls
+
 
 class Unmoved(torch.Tensor):
     """A tensor not yet moved to the device: ``.to(device)`` returns a plain tensor.
@@ -19,38 +40,39 @@ class Unmoved(torch.Tensor):
     Every other operation keeps the marker, so a model or loss that receives an ``Unmoved`` tensor
     was handed data that never went through ``.to(device)``; ``.to(torch.float32)`` asks for no
     device and keeps it. A move to another device than the one under test (a hard-coded ``.cuda()``
-    or ``.cpu()``) is noted in ``wrong_moves`` and answered with a plain tensor, so that the rest of
-    the student's loop can still be observed on a machine without that device.
+    or ``.cpu()``) is noted in the ``moves`` of the loader's own subclass (``marker``) and answered
+    with a plain tensor, so that the rest of the student's loop can still be observed on a machine
+    without that device.
     """
 
-    device = DEVICE
-    wrong_moves: list[str] = []
+    moves: list[str]  # set by ``marker``, per loader
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         asked = _asked_device(func, args, kwargs)
-        if asked is not None and (func is not torch.Tensor.to or asked != cls.device):
-            cls.wrong_moves.append(f".{func.__name__}({', '.join([*map(str, args[1:]), *map(str, kwargs.values())])})")
-            return args[0].as_subclass(torch.Tensor)
-        out = super().__torch_function__(func, types, args, kwargs)
+        if asked is not None and (func is not _TO or asked != DEVICE):
+            cls.moves.append(f".{func.__name__}({', '.join([*map(str, args[1:]), *map(str, kwargs.values())])})")
+            return _AS_SUBCLASS(args[0], torch.Tensor)
+        out = _TENSOR_FUNCTION(cls, func, types, args, kwargs)
         if asked is not None and isinstance(out, torch.Tensor):
-            return out.as_subclass(torch.Tensor)
+            return _AS_SUBCLASS(out, torch.Tensor)
         return out
 
 
+def marker(moves: list[str]) -> type[Unmoved]:
+    """A class of unmoved tensors of its own, noting its wrong moves in ``moves``."""
+    return passes_for(type("Unmoved", (Unmoved,), {"moves": moves}), torch.Tensor)
+
+
 def _asked_device(func, args, kwargs) -> torch.device | None:
-    if func is torch.Tensor.cuda:
+    if func is _CUDA:
         return torch.device("cuda")
-    if func is torch.Tensor.cpu:
+    if func is _CPU:
         return torch.device("cpu")
-    if func is torch.Tensor.to:
-        return torch._C._nn._parse_to(*args[1:], **kwargs)[0]
+    if func is _TO:
+        return _PARSE_TO(*args[1:], **kwargs)[0]
     return None
-
-
-def unmoved(tensor: torch.Tensor) -> Unmoved:
-    return tensor.as_subclass(Unmoved)
 
 
 def is_moved(tensor) -> bool:
@@ -58,15 +80,18 @@ def is_moved(tensor) -> bool:
 
 
 def plain(tensor: torch.Tensor) -> torch.Tensor:
-    return tensor.as_subclass(torch.Tensor) if isinstance(tensor, torch.Tensor) else tensor
+    return _AS_SUBCLASS(tensor, torch.Tensor) if isinstance(tensor, torch.Tensor) else tensor
 
 
 class ProbeLoader:
-    """A list of batches that looks enough like a ``DataLoader``: iterable, ``len``, ``batch_size``."""
+    """A list of batches that looks enough like a ``DataLoader`` (iterable, ``len``, ``batch_size``,
+    ``dataset``), each batch a fresh pair of tensors marked as not yet moved; ``moves`` are the moves to
+    another device that student code asked of them."""
 
-    def __init__(self, batches: list[tuple[torch.Tensor, torch.Tensor]], mark_unmoved: bool) -> None:
+    def __init__(self, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
         self.batches = batches
-        self.mark_unmoved = mark_unmoved
+        self.moves: list[str] = []
+        self._marker = marker(self.moves)
         self.batch_size = len(batches[0][1])
         self.dataset = [(x, y) for xs, ys in batches for x, y in zip(xs, ys)]
 
@@ -75,10 +100,10 @@ class ProbeLoader:
 
     def __iter__(self):
         for inputs, targets in self.batches:
-            if self.mark_unmoved:
-                yield unmoved(inputs.clone()), unmoved(targets.clone())
-            else:
-                yield inputs.clone(), targets.clone()
+            yield _AS_SUBCLASS(inputs.clone(), self._marker), _AS_SUBCLASS(targets.clone(), self._marker)
+
+
+passes_for(ProbeLoader, torch.utils.data.DataLoader)
 
 
 def probe_batches(images: np.ndarray, labels: np.ndarray, size: int, batch_size: int):
@@ -100,7 +125,7 @@ def probe_net(seed: int, evaluation_layers: bool = False) -> nn.Module:
     return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 16), *extra, nn.ReLU(), *dropout, nn.Linear(16, 10))
 
 
-class SpyCriterion(nn.Module):
+class SpyCriterion(nn.CrossEntropyLoss):
     """Cross-entropy that records what it was given and the loss it computed."""
 
     def __init__(self) -> None:
@@ -108,7 +133,7 @@ class SpyCriterion(nn.Module):
         self.calls: list[dict] = []
 
     def forward(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        loss = F.cross_entropy(plain(outputs), plain(targets))
+        loss = _CROSS_ENTROPY(plain(outputs), plain(targets))
         self.calls.append({
             "outputs_moved": is_moved(outputs),
             "targets_moved": is_moved(targets),
@@ -144,6 +169,36 @@ class ForwardLog:
         self.calls.append({
             "training": all(m.training for m in model.modules()),
             "evaluating": not any(m.training for m in model.modules()),
-            "grad_enabled": torch.is_grad_enabled(),
+            "grad_enabled": grad_enabled(),
             "input_moved": is_moved(args[0]) if args else True,
         })
+
+
+class OutputLog:
+    """A forward hook that notes what the model returned at every call: whether each row was a probability
+    distribution, and whether any value was negative; whoever called it."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.calls: list[dict] = []
+        model.register_forward_hook(self._hook)
+
+    def _hook(self, model: nn.Module, args, output) -> None:
+        if not isinstance(output, torch.Tensor) or output.dim() != 2:
+            return
+        rows = plain(output).detach().double()
+        self.calls.append({
+            "probabilities": bool(((rows >= 0) & (rows <= 1)).all() and (rows.sum(1) - 1).abs().max() < 1e-4),
+            "negative": bool((rows < 0).any()),
+        })
+
+
+def settle() -> None:
+    """Let torch finish setting up what it sets up on first use (it wraps an optimizer class's ``step`` when
+    the first one is made), so that what the seal records is what stays."""
+    parameter = torch.zeros(1, requires_grad=True)
+    for optimizer in (torch.optim.SGD, torch.optim.Adam, RecordingSGD):
+        optimizer([parameter], lr=0.0)
+
+
+passes_for(SpyCriterion, nn.CrossEntropyLoss)
+passes_for(RecordingSGD, torch.optim.SGD)

@@ -15,6 +15,7 @@ import torch
 from grader.submission import REFUSED
 
 MAX_ITEMS = 64  # list and tuple entries described; the rest are counted
+_AS_SUBCLASS = torch._C.TensorBase.as_subclass  # as it was before any student code ran
 
 
 class StudentCode:
@@ -52,10 +53,11 @@ class MissingName(LookupError):
 def describe(value: Any, depth: int = 0) -> dict:
     """Plain data that says what ``value`` is: its kind, and for tensors dtype, shape and values."""
     if isinstance(value, torch.Tensor):
-        tensor = value.detach().as_subclass(torch.Tensor).cpu()
+        # A plain tensor first: a subclass's own __torch_function__ could answer anything to detach() or dtype.
+        tensor = _AS_SUBCLASS(value, torch.Tensor)
         return {"kind": "tensor", "dtype": str(tensor.dtype).removeprefix("torch."),
-                "shape": list(tensor.shape), "values": _values(tensor),
-                "requires_grad": bool(value.requires_grad)}
+                "shape": list(tensor.shape), "values": _values(tensor.detach().cpu()),
+                "requires_grad": bool(tensor.requires_grad)}
     if isinstance(value, np.ndarray):
         return {"kind": "ndarray", "dtype": value.dtype.name, "shape": list(value.shape),
                 "values": _values(torch.as_tensor(value)) if value.dtype != object else None}
@@ -101,9 +103,13 @@ def describe_error(error: BaseException, folder: Path) -> dict:
     # Their files by name alone: where the grader put them says nothing to a student, and differs by grade.
     lines = traceback.format_list([traceback.FrameSummary(Path(f.filename).name, f.lineno, f.name, line=f.line)
                                    for f in theirs[-5:]])
+    try:
+        message = str(error)[:1000] or _short_repr(error, 1000)
+    except Exception:  # a student's exception whose __str__ raises
+        message = _short_repr(error, 1000)
     return {
         "type": type(error).__name__,
-        "message": (_short_repr(error, 1000) if not str(error) else str(error)[:1000]).replace(f"{folder}/", ""),
+        "message": message.replace(f"{folder}/", ""),
         "where": where,
         "traceback": "".join(lines)[-3000:],
         "in_student_code": bool(theirs) or isinstance(error, (SyntaxError, FileNotFoundError, MissingName)),

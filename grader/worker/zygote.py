@@ -18,14 +18,16 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import torch  # noqa: F401  (imported once here, inherited by every child)
 import torchvision  # noqa: F401
 
 from grader import data
+from grader.paths import KIT_ROOT
 from grader.sandbox import jail, processes, users, wire
-from grader.worker import observe
+from grader.worker import disguise, observe, probes, seal
 from grader.worker.student import StudentCode, describe_error
 
 MAX_REQUEST = 64 << 20
@@ -41,8 +43,10 @@ def load_mnist(root: Path) -> dict:
     }
 
 
-def serve_check(session: socket.socket, ctx: observe.Context) -> None:
-    """Answer observer calls, one JSON line each way, until the grader closes the session."""
+def serve_check(session: socket.socket, ctx: observe.Context, replaced: Callable[[], list[str]]) -> None:
+    """Answer observer calls, one JSON line each way, until the grader closes the session. An observation
+    made while student code had replaced what the observers rely on (``replaced``, the seal's check, bound
+    before any student code ran) is answered with what was replaced instead."""
     reader = session.makefile("rb")
     while line := reader.readline(MAX_REQUEST):
         request = wire.decode(line)
@@ -50,6 +54,9 @@ def serve_check(session: socket.socket, ctx: observe.Context) -> None:
             response = {"ok": observe.OBSERVERS[request["observe"]](ctx, **request.get("args", {}))}
         except BaseException as error:  # SystemExit and KeyboardInterrupt from student code too
             response = {"error": describe_error(error, ctx.student.folder)}
+        if changed := replaced():
+            response = {"error": {"type": seal.REPLACED, "message": ", ".join(changed[:8]), "where": None,
+                                  "traceback": "", "in_student_code": True}}
         sys.stdout.flush()
         sys.stderr.flush()
         try:
@@ -59,7 +66,8 @@ def serve_check(session: socket.socket, ctx: observe.Context) -> None:
         session.sendall(message)
 
 
-def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, temp: Path | None) -> None:
+def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, temp: Path | None,
+              sealed: seal.Seal, namespaces: bool) -> None:
     ctrl.close()
     session_fd, output_fd = fds
     os.dup2(output_fd, 1)
@@ -68,16 +76,16 @@ def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, t
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     processes.die_with_parent()
     folder = Path(request["submission"])
-    confine(request["limits"], request.get("uid"), temp)
+    confine(request["limits"], request.get("uid"), temp, namespaces)
     torch.set_num_threads(1)
     # The submission's folder first, and not the folder the zygote started in (the kit's, unjailed).
     sys.path[:] = [str(folder)] + [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     os.chdir(folder)
     ctx = observe.Context(StudentCode(folder), Path(request["data_root"]), mnist)
-    serve_check(socket.socket(fileno=session_fd), ctx)
+    serve_check(socket.socket(fileno=session_fd), ctx, sealed.broken)
 
 
-def confine(limits: dict, uid: int | None, temp: Path | None) -> None:
+def confine(limits: dict, uid: int | None, temp: Path | None, namespaces: bool) -> None:
     """Bound this check's child and become the grading user, before any student code runs."""
     with open("/proc/self/oom_score_adj", "w") as score:
         score.write("1000")  # past the memory limit, the kernel ends this child, not the zygote
@@ -91,25 +99,25 @@ def confine(limits: dict, uid: int | None, temp: Path | None) -> None:
                            "TORCH_HOME": str(temp / ".cache" / "torch")})
         tempfile.tempdir = str(temp)
     if uid is not None:
-        jail.own_namespaces()  # as root, while it may; where it may not, the report says what that leaves
+        if namespaces:
+            jail.own_namespaces()  # as root, while it may; where it may not, the report says what that leaves
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["tasks"], limits["tasks"]))
         users.become(uid)
 
 
-def clean(temp: Path | None) -> None:
-    """Empty the check's temporary space for the next check (bubblewrap's /tmp keeps the grader's binds)."""
-    if temp is None:
-        return
-    for entry in temp.iterdir():
-        if entry == jail.INSIDE:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+def clean(folders: list[Path]) -> None:
+    """Empty what a check could write to, for the next check (bubblewrap's /tmp keeps the grader's binds)."""
+    for folder in folders:
+        for entry in folder.iterdir():
+            if entry == jail.INSIDE:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
-def reap(pid: int, expect_exit: bool, temp: Path | None) -> dict:
+def reap(pid: int, expect_exit: bool, emptied: list[Path]) -> dict:
     """Kill the check's whole process tree; say how its child ended if it ended by itself."""
     deadline = time.monotonic() + (0.5 if expect_exit else 0)
     while True:
@@ -122,19 +130,38 @@ def reap(pid: int, expect_exit: bool, temp: Path | None) -> dict:
             break
         time.sleep(0.01)
     processes.kill_descendants()
-    clean(temp)
+    clean(emptied)
     return {"ended": processes.describe_status(status) if done else None}
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str]) -> None:
+    """Serve the grading process until it closes the control socket (``session.BOOT`` starts it)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--ctrl-fd", type=int, required=True)
     parser.add_argument("--data-root", type=Path, required=True)
-    parser.add_argument("--temp", type=Path, help="the checks' temporary space, emptied after each")
+    parser.add_argument("--temp", type=Path, help="the checks' temporary space (their home and TMPDIR)")
+    parser.add_argument("--emptied", type=Path, action="append", default=[],
+                        help="a folder the checks may write to, emptied after each (repeatable)")
+    parser.add_argument("--no-namespaces", action="store_true", help="do not give checks namespaces of their own")
     args = parser.parse_args(argv)
     ctrl = socket.socket(fileno=args.ctrl_fd)
+    try:
+        serve(ctrl, args)
+    except (BrokenPipeError, ConnectionResetError):  # the grader closed its end (it had nothing to grade): done
+        pass
+    finally:
+        processes.kill_descendants()
+
+
+def serve(ctrl: socket.socket, args: argparse.Namespace) -> None:
     processes.become_subreaper()
     mnist = load_mnist(args.data_root)
+    # Out of student code's sight, then sealed: what it will find, and what it must leave as it found it.
+    grader_modules = [module for name, module in sys.modules.items() if name.split(".")[0] == disguise.PACKAGE]
+    disguise.hide(KIT_ROOT)
+    sys.argv, sys.orig_argv = ["-c"], [sys.orig_argv[0], "-c"]
+    probes.settle()
+    sealed = seal.Seal(grader_modules)
     ctrl.send(json.dumps({"ready": True}).encode())
     while True:
         message, fds, _, _ = socket.recv_fds(ctrl, 1 << 16, 2)
@@ -145,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
             pid = os.fork()
             if pid == 0:
                 try:
-                    run_child(ctrl, fds, request, mnist, args.temp)
+                    run_child(ctrl, fds, request, mnist, args.temp, sealed, not args.no_namespaces)
                 except BaseException:  # the grader's own failure to set the check up: say what it was
                     traceback.print_exc()
                     os._exit(70)
@@ -155,12 +182,4 @@ def main(argv: list[str] | None = None) -> None:
                 os.close(fd)
             ctrl.send(json.dumps({"pid": pid}).encode())
         elif request["op"] == "reap":
-            ctrl.send(json.dumps(reap(request["pid"], request.get("expect_exit", False), args.temp)).encode())
-    processes.kill_descendants()
-
-
-if __name__ == "__main__":
-    try:
-        main()
-    except (BrokenPipeError, ConnectionResetError):  # the grader closed its end (it had nothing to grade): done
-        processes.kill_descendants()
+            ctrl.send(json.dumps(reap(request["pid"], request.get("expect_exit", False), args.emptied)).encode())
