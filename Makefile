@@ -15,7 +15,7 @@ PYTHON_CHECK = import sys; sys.exit(sys.version_info < (3, 11) and "The kit need
 NBGRADER := cd dist/nbgrader && PATH=$(abspath $(VENV)/bin):$$PATH DATA_DIR=$(abspath $(DATA_DIR)) \
 	$(abspath $(VENV)/bin/nbgrader)
 
-.PHONY: grade grade-all train test lint assignment nbgrader nbgrader-generate nbgrader-autograde nbgrader-feedback \
+.PHONY: grade grade-all train test test-fast lint assignment nbgrader nbgrader-generate nbgrader-autograde nbgrader-feedback \
 	gradescope classroom bench data clean
 
 # Students get the grader's runtime only; the instructor's tools (the `dev` extra) come with the targets that use them.
@@ -39,12 +39,15 @@ grade: $(RUNTIME) data  ## grade SUBMISSION (default: assignment) with MNIST fro
 train: $(RUNTIME) data  ## your own training run of SUBMISSION: progress, accuracy per epoch, curves.png (EPOCHS=n)
 	$(PY) -m kit.train $(SUBMISSION) --data-dir $(DATA_DIR) $(if $(EPOCHS),--epochs $(EPOCHS))
 
-test: $(DEV) data  ## the kit's own tests, with MNIST from DATA_DIR
-	$(PY) -m ruff check .
-	DATA_DIR=$(abspath $(DATA_DIR)) $(PY) -m pytest -n 2
+test: lint data  ## the kit's own tests, with MNIST from DATA_DIR
+	DATA_DIR=$(abspath $(DATA_DIR)) $(PY) -m pytest -n 2 --dist loadgroup
 
-lint: $(DEV)
+test-fast: lint data  ## the edit loop's tier (a few minutes): every test that grades nothing, and one grade of the reference
+	DATA_DIR=$(abspath $(DATA_DIR)) $(PY) -m pytest -n 2 --dist loadgroup -m "not grades or fast"
+
+lint: $(DEV)  ## ruff, and the import layers of grader/ (import-linter)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 assignment: $(RUNTIME)  ## regenerate the student stubs from solutions/
 	$(PY) -m kit.stubs
@@ -56,7 +59,7 @@ grade-all: $(RUNTIME) data  ## grade every submission in SUBMISSIONS (folders, a
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 nbgrader: $(DEV)  ## an nbgrader course folder in dist/nbgrader, generated from solutions/
-	$(PY) -m kit.nbgrader --out dist/nbgrader
+	$(PY) -m kit.nbgrader_course --out dist/nbgrader
 
 nbgrader-generate: nbgrader  ## the students' notebook in dist/nbgrader/release/ (nbgrader generate_assignment)
 	$(NBGRADER) generate_assignment mnist_mlp --force
@@ -68,10 +71,10 @@ nbgrader-feedback: $(DEV)  ## an HTML report per student in dist/nbgrader/feedba
 	$(NBGRADER) generate_feedback mnist_mlp
 
 gradescope: $(RUNTIME)  ## the Gradescope autograder: dist/gradescope/autograder.zip
-	$(PY) -m kit.gradescope --out dist/gradescope/autograder.zip
+	$(PY) -m kit.gradescope_zip --out dist/gradescope/autograder.zip
 
 classroom: $(DEV) data  ## a GitHub Classroom template repository in dist/classroom (MNIST from DATA_DIR)
-	$(PY) -m kit.classroom --out dist/classroom --data-dir $(DATA_DIR)
+	$(PY) -m kit.classroom_template --out dist/classroom --data-dir $(DATA_DIR)
 
 bench: $(DEV) data  ## time a grade against plain training, a class of 40 with warm graders against one process each, and nbgrader
 	$(PY) -m bench.bench --data-dir $(DATA_DIR)

@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from grader import rubric
+from grader.config import rubric
+from grader.config.paths import DATA_DIR
 from kit.train import count_accuracy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "solutions"))
@@ -24,7 +25,7 @@ from training import train_epoch  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     args = parser.parse_args()
     settings = rubric.load().accuracy
     torch.set_num_threads(1)

@@ -25,11 +25,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-KIT = Path(__file__).resolve().parent.parent
+from grader.config.paths import DATA_DIR
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
 
 
-def timed(*command: str | Path, cwd: Path = KIT, env: dict | None = None) -> tuple[float, float]:
+def timed(*command: str | Path, cwd: Path = KIT_ROOT, env: dict | None = None) -> tuple[float, float]:
     """Wall seconds, and the peak resident MiB of any process it ran (children are reaped in turn)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
@@ -51,7 +53,8 @@ def single(data_dir: Path, repeat: int) -> tuple[float, float]:
     baselines = [timed(*python("-m", "bench.baseline", "--data-dir", data_dir))[0] for _ in range(repeat)]
     grade_s, baseline_s = min(g[0] for g in grades), min(baselines)
     print(f"one grade: first {cold:.2f} s (may compute the reference's observations), then "
-          f"{', '.join(f'{g[0]:.2f}' for g in grades)} s; without the sandbox {', '.join(f'{p:.2f}' for p in plain)} s; "
+          f"{', '.join(f'{g[0]:.2f}' for g in grades)} s; without the sandbox {', '.join(f'{p:.2f}' for p in plain)} "
+          f"s; "
           f"baseline {', '.join(f'{b:.2f}' for b in baselines)} s")
     print(f"sandbox_cost_s={grade_s - min(plain):.2f}")
     return grade_s, baseline_s, max(g[1] for g in grades)
@@ -60,7 +63,7 @@ def single(data_dir: Path, repeat: int) -> tuple[float, float]:
 def make_class(folder: Path, count: int) -> list[Path]:
     """``count`` submissions as a class hands them in: mostly correct ones in many styles, one-bug ones,
     notebooks and zips."""
-    sys.path.insert(0, str(KIT))
+    sys.path.insert(0, str(KIT_ROOT))
     from tests.correct_notebooks import NOTEBOOKS
     from tests.correct_zoo import CORRECT
     from tests.zoo import ZOO
@@ -77,7 +80,7 @@ def make_class(folder: Path, count: int) -> list[Path]:
             shutil.move(NOTEBOOKS[index % len(NOTEBOOKS)].write(folder / "notebook"), name.with_suffix(".ipynb"))
             shutil.rmtree(folder / "notebook", ignore_errors=True)
         else:  # a zip of the reference's files
-            shutil.make_archive(str(name), "zip", KIT / "solutions")
+            shutil.make_archive(str(name), "zip", KIT_ROOT / "solutions")
     return sorted(folder.iterdir())
 
 
@@ -120,7 +123,7 @@ def klass(data_dir: Path, scratch: Path, count: int) -> None:
     submissions = make_class(scratch / "class", count)
     started = time.perf_counter()
     batch = subprocess.Popen(python("-m", "grader.batch", scratch / "class", "--data-dir", data_dir,
-                                    "--out", scratch / "out"), cwd=KIT, stdout=subprocess.DEVNULL,
+                                    "--out", scratch / "out"), cwd=KIT_ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     peak = peak_pss_per_grader(batch)
     if batch.wait() != 0:
@@ -137,7 +140,7 @@ def klass(data_dir: Path, scratch: Path, count: int) -> None:
 
 
 def notebook(data_dir: Path, scratch: Path) -> None:
-    from kit.nbgrader import ASSIGNMENT, write_course
+    from kit.nbgrader_course import ASSIGNMENT, write_course
 
     course = scratch / "course"
     source = write_course(course)
@@ -155,7 +158,7 @@ def notebook(data_dir: Path, scratch: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each single grade; the fastest counts")
     parser.add_argument("--class-size", type=int, default=40, help="submissions in the class (0: skip)")
     parser.add_argument("--no-notebook", action="store_true", help="skip the nbgrader comparison")

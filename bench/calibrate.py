@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import data, rubric
-from grader.paths import KIT_ROOT
+from grader.config import rubric
+from grader.config.paths import DATA_DIR, KIT_ROOT
+from grader.intake import data
 from grader.sandbox import jail
 from grader.sandbox.session import Worker
 
@@ -38,7 +39,7 @@ def accuracies(folder: Path, staged: Path, labels: np.ndarray, seeds: int, setti
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--parts", type=int, help="evaluations per epoch (default: the rubric's)")
     parser.add_argument("--learning-rate", type=float, help="Adam's learning rate (default: the rubric's)")

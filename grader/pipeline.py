@@ -20,14 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from grader import checks, data, reference, submission
-from grader.data import DataNotFound, Labels
-from grader.fingerprint import fingerprint
-from grader.grading import Grading
-from grader.plugin import GradingPlugin
-from grader.printable import printable
-from grader.report import Report
-from grader.rubric import DEFAULT, RubricError, load
+from grader.config.paths import RUBRIC
+from grader.config.rubric import RubricError, load
+from grader.intake import data, submission
+from grader.intake.data import DataNotFound, Labels
+from grader.judge import checks, reference
+from grader.judge.grading import Grading
+from grader.judge.plugin import GradingPlugin
+from grader.judge.result import Result
+from grader.outputs.printable import printable
+from grader.outputs.report import Report
 from grader.sandbox import jail, processes
 from grader.sandbox.session import Worker
 from grader.sandbox.users import GradingUser
@@ -53,7 +55,7 @@ class CannotGrade(Exception):
 class Grader:
     """Everything grading needs before a submission comes, made once; ``grade`` grades one submission."""
 
-    def __init__(self, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bool = True) -> None:
+    def __init__(self, data_dir: Path, rubric_path: Path = RUBRIC, isolate: bool = True) -> None:
         try:
             self.rubric = load(rubric_path, check_ids=checks.declared())
             data.require(data_dir)
@@ -78,45 +80,47 @@ class Grader:
         self._pool = ThreadPoolExecutor(1)
         self.references = self._pool.submit(reference.observations, staged, self.rubric.limits)
 
-    def grade(self, folder: Path, started: float | None = None, shown_as: Path | None = None) -> Report:
-        """Grade ``folder`` (or a notebook, a ``.py`` file or an archive), named ``shown_as`` in the report
-        (default: as given); raise ``CannotGrade`` if there is nothing to grade. The grade's time counts
-        from ``started`` (``time.monotonic()``, default now)."""
+    def grade(self, path: Path, started: float | None = None, shown_as: Path | None = None) -> Report:
+        """Grade the submission at ``path`` (a folder, a notebook, a ``.py`` file or an archive), named
+        ``shown_as`` in the report (default: as given); raise ``CannotGrade`` if there is nothing to grade.
+        The grade's time counts from ``started`` (``time.monotonic()``, default now)."""
         started = time.monotonic() if started is None else started
-        shown_as = folder if shown_as is None else shown_as
-        if not folder.exists():
-            raise CannotGrade(f"no such folder: {folder}")
-        if self.graded:  # a new user for every grade after the first
-            user, self.user = self.user, GradingUser.claim(after=self.user)
-            user.release()
-        self.graded += 1
-        place = self.submissions / str(self.graded)
+        place = self._next_place()
         try:
             try:
-                modules = submission.materialize(folder, place / "lab")
+                taken = submission.take_in(path, place / "lab", self.rubric_path, shown_as)
             except submission.NotASubmission as error:
                 raise CannotGrade(str(error)) from None
-            graded = fingerprint(folder, self.rubric_path)  # as read now: what the grade is of
-            self.worker.admit(modules, self.user)
-            problems = submission.problems(modules, shown_as=shown_as)
-            grading = Grading(self.rubric, self.worker, self.labels, self.decoys, self.references,
-                              deadline=started + self.rubric.run_seconds)
-            code = pytest.main([str(checks.FOLDER), *PYTEST_ARGS], plugins=[plugin := GradingPlugin(grading)])
+            self.worker.admit(taken.modules, self.user)
+            results = self._run_checks(deadline=started + self.rubric.run_seconds)
         finally:
             self.user.end_processes()
             self.user.remove_files()
             shutil.rmtree(place, ignore_errors=True)
+        # Whatever student code printed or raised, and the names of its files, as text (``printable``).
+        return Report(printable(str(shown_as or path)), [replace(r, message=printable(r.message)) for r in results],
+                      [printable(problem) for problem in taken.problems], self.worker.jail.protections,
+                      time.monotonic() - started, fingerprint=taken.fingerprint, leaderboard=self.rubric.leaderboard)
+
+    def _next_place(self) -> Path:
+        """A folder for the next grade's submission, and a user of its own for every grade after the first."""
+        if self.graded:
+            user, self.user = self.user, GradingUser.claim(after=self.user)
+            user.release()
+        self.graded += 1
+        return self.submissions / str(self.graded)
+
+    def _run_checks(self, deadline: float) -> list[Result]:
+        """Every check of the rubric, run on the admitted submission: its result, in the rubric's order."""
+        grading = Grading(self.rubric, self.worker, self.labels, self.decoys, self.references, deadline=deadline)
+        code = pytest.main([str(checks.FOLDER), *PYTEST_ARGS], plugins=[plugin := GradingPlugin(grading)])
         if not self.worker.ready:
             raise CannotGrade("the worker process could not start (is the Python environment complete?)")
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); is the rubric in step with grader/checks?")
+            raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); "
+                              "is the rubric in step with grader/judge/checks?")
         self.references.result()  # a broken reference is the kit's fault: say so rather than grade against it
-        # Whatever student code printed or raised, and the names of its files, as text (``printable``).
-        results = [replace(plugin.results[check_id], message=printable(plugin.results[check_id].message))
-                   for check_id in self.rubric.checks]
-        return Report(printable(str(shown_as)), results, [printable(problem) for problem in problems],
-                      self.worker.jail.protections, time.monotonic() - started, fingerprint=graded,
-                      leaderboard=self.rubric.leaderboard)
+        return [plugin.results[check_id] for check_id in self.rubric.checks]
 
     def close(self) -> None:
         """Stop the worker, end all it left running, and remove the grader's files."""
@@ -135,10 +139,8 @@ class Grader:
         self.close()
 
 
-def grade(folder: Path, data_dir: Path, rubric_path: Path = DEFAULT, isolate: bool = True) -> Report:
+def grade(path: Path, data_dir: Path, rubric_path: Path = RUBRIC, isolate: bool = True) -> Report:
     """One grade, from a cold start: what ``python -m grader`` does."""
     started = time.monotonic()
-    if not folder.exists():
-        raise CannotGrade(f"no such folder: {folder}")
     with Grader(data_dir, rubric_path, isolate) as grader:
-        return grader.grade(folder, started)
+        return grader.grade(path, started)

@@ -13,10 +13,12 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from grader.intake.contract import MODULES
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 HINT_PREFIX = "hint:"
-MODULES = ("dataset.py", "model.py", "training.py")
+
 
 Transformation = Callable[[str], str]
 

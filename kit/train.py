@@ -20,10 +20,11 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from grader.curves import plot_curves
-from grader.data import DataNotFound, Labels
-from grader.rubric import Accuracy, load
-from grader.worker.student import StudentCode, describe_error
+from grader.config.paths import DATA_DIR
+from grader.config.rubric import Accuracy, load
+from grader.intake.data import DataNotFound, Labels
+from grader.observe.student import StudentCode, describe_error
+from grader.outputs.curves import plot_curves
 
 
 def train(student: StudentCode, data_dir: Path, run: Accuracy, epochs: int, device: torch.device, out: Path) -> None:
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     run = load().accuracy  # train as the grader's accuracy run does
     parser = argparse.ArgumentParser(prog="python -m kit.train", description="Train your MLP on MNIST.")
     parser.add_argument("submission", type=Path, help="the folder holding dataset.py, model.py, training.py")
-    parser.add_argument("--data-dir", type=Path, default=Path("data"), help="where MNIST/raw/ lives (default: data)")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST/raw/ lives (default: data)")
     parser.add_argument("--epochs", type=int, default=run.max_epochs,
                         help=f"epochs to train (default: {run.max_epochs}, the grader's most)")
     parser.add_argument("--out", type=Path, default=Path("curves.png"), help="the curves PNG (default: curves.png)")

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import multiprocessing
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-KIT = Path(__file__).resolve().parent.parent
-SOLUTIONS = KIT / "solutions"
+from grader.config.paths import KIT_ROOT, RUBRIC
+from grader.outputs.results import Outcome, Results
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs MNIST grades something: mark it ``grades``, so that the edit loop's fast tier
+    (``make test-fast``: the rest, and the tests marked ``fast``) can leave it out."""
+    for item in items:
+        if "data_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.grades)
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    root = Path(os.environ.get("DATA_DIR", KIT / "data")).resolve()
+    root = Path(os.environ.get("DATA_DIR", KIT_ROOT / "data")).resolve()
     if not (root / "MNIST" / "raw").is_dir():
         pytest.fail(f"MNIST not found under {root}: run `make test` (it fetches MNIST), or set DATA_DIR to a copy")
     return root
@@ -27,45 +32,51 @@ def data_dir() -> Path:
 
 def run_grader(*args: str | Path, timeout: float = 600, **options) -> subprocess.CompletedProcess:
     """``python -m grader ARGS`` as a user runs it; ``options`` go to ``subprocess.run`` (env, preexec_fn)."""
-    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=KIT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=KIT_ROOT, capture_output=True,
                           text=True, timeout=timeout, **options)
 
 
-def grade(folder: Path, data_dir: Path, tmp_path: Path) -> dict:
-    """Grade ``folder`` through the CLI; its results.json as a dict, with check ids as keys of ``by_id``."""
+@dataclass(frozen=True)
+class Grade:
+    """A grade as a test reads it: the results.json it wrote, read through ``Results``, and what was printed."""
+
+    results: Results
+    stdout: str = ""
+
+    @property
+    def checks(self) -> dict[str, Outcome]:
+        return self.results.checks
+
+    @property
+    def score(self) -> float:
+        return self.results.score
+
+    @property
+    def output(self) -> str:
+        return self.results.output
+
+
+def grade(folder: Path, data_dir: Path, tmp_path: Path) -> Grade:
+    """Grade ``folder`` through the CLI, as a user does."""
     results = tmp_path / f"{folder.name}-results.json"
     done = run_grader(folder, "--data-dir", data_dir, "--results", results)
     assert done.returncode == 0, done.stderr
-    report = json.loads(results.read_text())
-    report["by_id"] = {test["tags"][0]: test for test in report["tests"]}
-    report["stdout"] = done.stdout
-    return report
+    return Grade(Results.read(results), done.stdout)
 
 
-@pytest.fixture(scope="session")
-def warm_grade(data_dir: Path) -> Iterator[Callable[[Path], dict]]:
-    """Grade a folder with a warm grader in a process of its own, as ``grade-all`` does; the same dict as
-    ``grade``. One warm grader serves every test of a test process, one submission after another."""
-    from grader import warm
-    from grader.rubric import DEFAULT
+def grade_as_a_class(submissions: dict[str, Path], data_dir: Path, out: Path) -> dict[str, Grade]:
+    """Grade ``submissions`` (name: path) one after another with one warm grader, as ``grade-all`` does: what
+    a test module of many submissions shares (each gets all a single grade gets; ``test_warm`` proves it)."""
+    from grader.integrations import warm
 
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-
-    def grade_warm(folder: Path) -> dict:
-        outcome = pool.submit(warm.grade, folder.name, folder, data_dir, DEFAULT, True).result(timeout=600)
-        assert "error" not in outcome, outcome.get("error")
-        report = outcome["results"]
-        report["by_id"] = {test["tags"][0]: test for test in report["tests"]}
-        return report
-
-    yield grade_warm
-    pool.shutdown()
+    graded = warm.grade_locally(submissions, out, data_dir, RUBRIC, workers=1)
+    return {g.student: Grade(g.results) if g.results else g.error for g in graded}
 
 
-def verdicts(report: dict) -> dict[str, tuple[float, str]]:
+def verdicts(grade: Grade) -> dict[str, tuple[float, str]]:
     """Each check's points and message: what must not depend on how a submission was graded."""
-    return {check: (test["score"], test["output"]) for check, test in report["by_id"].items()}
+    return {check: (outcome.score, outcome.output) for check, outcome in grade.checks.items()}
 
 
-def lost(report: dict) -> set[str]:
-    return {check for check, test in report["by_id"].items() if test["score"] < test["max_score"]}
+def lost(grade: Grade) -> set[str]:
+    return {check for check, outcome in grade.checks.items() if outcome.score < outcome.max_score}

@@ -150,7 +150,8 @@ def make_dataloaders(root, batch_size=64):
     test_loader = DataLoader(MNISTDataset(test_set.data, test_set.targets), batch_size=batch_size, shuffle=False)
     return train_loader, test_loader
 '''),
-        code('train_loader, test_loader = make_dataloaders("./data")\nprint(len(train_loader.dataset), len(test_loader.dataset))',
+        code('train_loader, test_loader = make_dataloaders("./data")\nprint(len(train_loader.dataset), '
+             'len(test_loader.dataset))',
              stdout("Downloading http://yann.lecun.com/exdb/mnist/train-images-idx3-ubyte.gz\n"),
              stderr("100%|██████████| 9.91M/9.91M [00:00<00:00, 54.3MB/s]\n"),
              stdout("60000 10000\n")),
@@ -293,7 +294,8 @@ def make_dataloaders(root, batch_size=64):
 """),
         code('train_loader, test_loader = make_dataloaders("data")\nlen(train_loader), len(test_loader)',
              result("(938, 157)")),
-        code("x, y = next(iter(train_loader))\nx.shape, y.shape", result("(torch.Size([64, 1, 28, 28]), torch.Size([64]))")),
+        code("x, y = next(iter(train_loader))\nx.shape, y.shape", result("(torch.Size([64, 1, 28, 28]), "
+                                                                         "torch.Size([64]))")),
         code("""
 class MLP(nn.Module):
     def __init__(self):
@@ -864,7 +866,8 @@ def main(epochs=3):
     return model
 """),
         code("model = main()", stdout(
-            "Train [0/60000]\tLoss: 2.301349\nTrain [19200/60000]\tLoss: 0.187114\nTrain [38400/60000]\tLoss: 0.204187\n"
+            "Train [0/60000]\tLoss: 2.301349\nTrain [19200/60000]\tLoss: 0.187114\nTrain [38400/60000]\tLoss: "
+            "0.204187\n"
             "Train [57600/60000]\tLoss: 0.092811\nTest set: Accuracy: 9642/10000 (96%)\n")),
     ]
     metadata = {
@@ -1005,7 +1008,8 @@ torch.save(model.state_dict(), "submission/model.pt")
 
 # -- cells that failed in the kernel: a syntax error, then the cell fixed ---------------------------
 
-SYNTAX_ERROR = "\x1b[0;36m  Cell \x1b[0;32mIn[4], line 2\x1b[0m\n\x1b[0;31mSyntaxError\x1b[0m\x1b[0;31m:\x1b[0m invalid syntax\n"
+SYNTAX_ERROR = ("\x1b[0;36m  Cell \x1b[0;32mIn[4], line 2\x1b[0m\n\x1b[0;31mSyntaxError\x1b[0m\x1b[0;31m:\x1b[0m "
+                "invalid syntax\n")
 
 
 def syntax_error_then_fixed() -> nbformat.NotebookNode:
@@ -1206,7 +1210,7 @@ for epoch in range(3):
     ]
     metadata = {"colab": {"provenance": []}, "kernelspec": {"display_name": "Python 3", "name": "python3"},
                 "language_info": {"name": "python"}}
-    return notebook("colab_writefile", cells, metadata, minor=0, ids="colab")
+    return notebook("colab_writefile", cells, metadata, minor=5, ids="colab")
 
 
 NOTEBOOKS = [

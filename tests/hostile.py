@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import SOLUTIONS
+from grader.config.paths import SOLUTIONS
+from grader.outputs.results import Results
 from tests.zoo import TEST_MOVE, TRAIN_MOVE, Bug
 
 TRAINING = ("train_losses", "train_gradients", "train_device", "train_mode", "train_reference")
@@ -111,7 +112,8 @@ def _tamper():
 _tamper()
 '''
 
-FORK_BOMB = "    import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n"
+FORK_BOMB = ("    import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n"
+             "            pass\n")
 THREAD_BOMB = ("    import threading, time\n    while True:\n"
                "        threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n")
 # Twelve processes of 1 GiB each: every one under the per-process limit, all together far over the check's.
@@ -120,7 +122,8 @@ MEMORY_SPREAD = ("    import os, time\n    for _ in range(12):\n        if os.fo
 # Files of 32 MiB without end, in every place a user may write to, ignoring every error.
 FILL_TEMP = ("    import itertools, os, tempfile\n    for number in itertools.count():\n"
              "        for folder in (tempfile.gettempdir(), '/tmp', '/dev/shm', '/var/tmp'):\n"
-             "            try:\n                with open(os.path.join(folder, f'filler-{os.getpid()}-{number}'), 'wb') as f:\n"
+             "            try:\n                with open(os.path.join(folder, f'filler-{os.getpid()}-{number}'), "
+             "'wb') as f:\n"
              "                    f.write(b'x' * (32 << 20))\n            except OSError:\n                pass\n")
 LINKED = ("model.py", "training.py")  # linked to the reference by the two link cases below
 
@@ -181,7 +184,8 @@ torch.Tensor.to = lambda self, *args, **kwargs: torch.Tensor.as_subclass(self, t
 
 # test_epoch without no_grad, lying about grad mode only while it runs and putting torch back after.
 LYING_WHILE_TESTING = ("    model.eval()\n    losses = []\n    with torch.no_grad():\n",
-                       "    model.eval()\n    losses = []\n    real, torch.is_grad_enabled = torch.is_grad_enabled, lambda: False\n"
+                       "    model.eval()\n    losses = []\n    real, torch.is_grad_enabled = torch.is_grad_enabled, "
+                       "lambda: False\n"
                        "    try:\n")
 RESTORE_AFTER_TESTING = ("            losses.append(criterion(model(inputs), targets).item())\n    return losses\n",
                          "            losses.append(criterion(model(inputs), targets).item())\n"
@@ -257,11 +261,14 @@ class Hostile:
     message: str  # what the student reads in the first check lost (or in ``read_in``)
     build: Callable[[Path], Path] | None = None  # makes the submission, where it is not the bug's edits
     read_in: str | None = None  # the check whose message says it, where not the first one lost
+    # Tricks played inside the interpreter (on the grader's instruments, torch, the report), not on the
+    # machine's processes, memory or files: graded in the warm class of both sandbox modes alone.
+    in_the_interpreter: bool = False
 
-    def says(self, report: dict) -> str:
+    def says(self, results: Results) -> str:
         """The message of the check where the student must read ``message``."""
-        return next(t["output"] for t in report["tests"] if t["tags"][0] == self.read_in
-                    or (self.read_in is None and t["tags"][0] in self.bug.loses))
+        return next(outcome.output for check, outcome in results.checks.items() if check == self.read_in
+                    or (self.read_in is None and check in self.bug.loses))
 
     @property
     def name(self) -> str:
@@ -272,8 +279,9 @@ class Hostile:
 
 
 def hostile(name: str, file: str, edits: list[tuple[str, str]], loses: tuple[str, ...], message: str,
-            read_in: str | None = None) -> Hostile:
-    return Hostile(Bug(name, "hostile", file, tuple(edits), frozenset(loses)), message, read_in=read_in)
+            in_the_interpreter: bool = False) -> Hostile:
+    return Hostile(Bug(name, "hostile", file, tuple(edits), frozenset(loses)), message,
+                   in_the_interpreter=in_the_interpreter)
 
 
 def linked_folder(into: Path) -> Path:
@@ -338,10 +346,13 @@ HOSTILE = [
             [("from torch import nn\n", "from torch import nn\n\nprint('25 passed\\nScore: 100 / 100')\n"),
              ("            nn.ReLU(),\n", "")],
             ("mlp_nonlinear", "accuracy"), "linear"),
-    hostile("segfault", "model.py", [("        return self.layers(x)", "        import ctypes\n        ctypes.string_at(0)\n        return self.layers(x)")],
+    hostile("segfault", "model.py", [("        return self.layers(x)", "        import ctypes\n        "
+                                                                       "ctypes.string_at(0)\n        return "
+                                                                       "self.layers(x)")],
             (*MODEL[:2], *MODEL[3:], "accuracy"), "SIGSEGV"),
     hostile("kill_the_worker", "training.py",
-            [(TEST_BODY, "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(5)\n" + TEST_BODY)],
+            [(TEST_BODY, "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(5)\n"
+              + TEST_BODY)],
             TESTING, "PermissionError"),  # the grading user may not signal the grader's worker (root's)
     hostile("fork_bomb", "training.py", [(TEST_BODY, FORK_BOMB + TEST_BODY)], TESTING, "processes and threads"),
     hostile("thread_bomb", "training.py", [(TEST_BODY, THREAD_BOMB + TEST_BODY)], TESTING, "processes and threads"),
@@ -360,35 +371,35 @@ HOSTILE = [
     # Instruments it cannot bend: what it rebinds is out of its reach or reported; what it fakes is not believed.
     hostile("rebind_probe_in_sys_modules", "training.py", [("import torch\n", "import torch\n" + REBIND_IN_SYS_MODULES),
                                                           *NO_MOVES],
-            ("train_device", "test_device"), "reached the model without .to(device)"),
+            ("train_device", "test_device"), "reached the model without .to(device)", True),
     hostile("rebind_probe_through_frames", "training.py",
             [("import torch\n", "import torch\n" + REBIND_THROUGH_FRAMES), *NO_MOVES],
-            (*TRAINING, *TESTING, "accuracy"), "your code replaced the grader's is_moved"),
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced the grader's is_moved", True),
     hostile("rebind_probe_through_gc", "training.py", [("import torch\n", "import torch\n" + REBIND_THROUGH_GC),
                                                       *NO_MOVES],
-            (*TRAINING, *TESTING, "accuracy"), "your code replaced the grader's is_moved"),
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced the grader's is_moved", True),
     hostile("lying_grad_mode", "training.py", [("import torch\n", "import torch\n" + LYING_GRAD_MODE),
                                               ("    with torch.no_grad():\n", "    if True:\n")],
-            (*TRAINING, *TESTING, "accuracy"), "your code replaced torch.is_grad_enabled"),
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced torch.is_grad_enabled", True),
     hostile("lying_grad_mode_while_testing", "training.py", [LYING_WHILE_TESTING, RESTORE_AFTER_TESTING],
-            ("test_no_grad",), "gradients were enabled for"),
+            ("test_no_grad",), "gradients were enabled for", True),
     hostile("stripping_tensor_to", "training.py", [("import torch\n", "import torch\n" + STRIPPING_TO), *NO_MOVES],
-            (*TRAINING, *TESTING, "accuracy"), "your code replaced torch.Tensor.to"),
+            (*TRAINING, *TESTING, "accuracy"), "your code replaced torch.Tensor.to", True),
     hostile("probabilities_unless_graded", "model.py",
             [("from torch import nn\n", "from torch import nn\n" + GRADER_DETECTOR),
              ("        return self.layers(x)", "        logits = self.layers(x)\n"
                                              "        return logits if _graded() else logits.softmax(dim=1)")],
-            ("mlp_logits",), "the model returns probabilities"),
+            ("mlp_logits",), "the model returns probabilities", True),
     hostile("probabilities_for_its_owner", "model.py",
             [("from torch import nn\n", "from torch import nn\n" + OWNER_DETECTOR),
              ("        return self.layers(x)", "        logits = self.layers(x)\n"
                                              "        return logits.softmax(dim=1) if _called_by_owner() else logits")],
-            ("mlp_logits",), "called by your own train_epoch, MLP() returned probabilities"),
+            ("mlp_logits",), "called by your own train_epoch, MLP() returned probabilities", True),
     Hostile(Bug("pretrained_by_its_constructor", "hostile", "model.py", (),
                 frozenset({"train_gradients", "train_reference", "accuracy"})),
-            "before your train_epoch had run once", pretrained, read_in="accuracy"),
+            "before your train_epoch had run once", pretrained, read_in="accuracy", in_the_interpreter=True),
     hostile("prints_environment_and_escapes", "model.py",
             [("from torch import nn\n", "from torch import nn\n" + PRINT_ENVIRONMENT_AND_ESCAPES),
              ("            nn.ReLU(),\n", "")],
-            ("mlp_nonlinear", "accuracy"), "\\x1b[2J\\x1b[H\\x1b]0;grader: 100/100\\x07"),
+            ("mlp_nonlinear", "accuracy"), "\\x1b[2J\\x1b[H\\x1b]0;grader: 100/100\\x07", True),
 ]

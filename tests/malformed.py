@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import SOLUTIONS
+from grader.config.paths import SOLUTIONS
+from grader.intake.contract import MODULES
 
-MODULES = ("dataset.py", "model.py", "training.py")
 MODEL_CHECKS = 5 + 3 + 2 + 4 + 3 + 3 + 20  # every check that needs model.py: the mlp_* checks and accuracy
 
 
@@ -214,6 +214,8 @@ CORPUS = [
               "lab.ipynb is not a readable notebook", 2),
     Malformed("empty_folder", lambda f: (f.mkdir(), f)[1], "the submission is empty", 2),
     Malformed("no_such_path", lambda f: f / "missing", "no such folder", 2),
+    Malformed("a_rar", lambda f: (f.mkdir(), (f / "lab3.rar").write_bytes(b"Rar!\x1a\x07\x01\x00"), f / "lab3.rar")[2],
+              "lab3.rar is a RAR archive, which the grader does not read: make a .zip", 2),
     Malformed("a_pdf", lambda f: (f.mkdir(), (f / "report.pdf").write_bytes(b"%PDF-1.4"), f / "report.pdf")[2],
               "report.pdf is not a folder, a .ipynb notebook, a .py file or a .zip/.tar archive", 2),
     # Something to grade: exit 0, the problem named in the report, the rest graded.
@@ -228,7 +230,8 @@ CORPUS = [
               "w/model.py in the archive is a symbolic link", score=100 - MODEL_CHECKS),
     Malformed("path_outside_zip", lambda f: zipped(f / "work.zip", {**{k: v for k, v in reference_entries().items()
                                                                        if "model" not in k},
-                                                                    "../model.py": (SOLUTIONS / "model.py").read_bytes()}),
+                                                                    "../model.py": (SOLUTIONS / "model.py")
+                                                                    .read_bytes()}),
               "../model.py in the archive points outside it", score=100 - MODEL_CHECKS),
     Malformed("huge_module", lambda f: with_model(f, lambda p: p.write_text((SOLUTIONS / "model.py").read_text()
                                                                             + "# " + "x" * (1 << 20) + "\n")),

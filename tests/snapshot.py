@@ -19,7 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.conftest import KIT, SOLUTIONS
+from grader.config.paths import KIT_ROOT, SOLUTIONS
+from grader.outputs.results import RESULTS_FILE, Results
 from tests.correct_notebooks import NOTEBOOKS
 from tests.correct_zoo import CORRECT
 from tests.hostile import HOSTILE
@@ -53,7 +54,7 @@ def grade_class(folder: Path, data_dir: Path, out: Path, rubric: Path | None, en
     command = [sys.executable, "-m", "grader.batch", str(folder), "--data-dir", str(data_dir), "--out", str(out)]
     if rubric is not None:
         command += ["--rubric", str(rubric)]
-    subprocess.run(command, cwd=KIT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=KIT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     verdicts = {}
     with (out / "grades.csv").open(newline="") as grades:
         rows = list(csv.DictReader(grades))
@@ -62,9 +63,9 @@ def grade_class(folder: Path, data_dir: Path, out: Path, rubric: Path | None, en
         if row["error"]:
             verdicts[student] = {"error": row["error"]}
             continue
-        results = json.loads((out / student / "results.json").read_text())
-        verdicts[student] = {"score": results["score"],
-                             "checks": {t["tags"][0]: [t["score"], t["output"]] for t in results["tests"]}}
+        results = Results.read(out / student / RESULTS_FILE)
+        verdicts[student] = {"score": results.score,
+                             "checks": {check: [o.score, o.output] for check, o in results.checks.items()}}
     return verdicts
 
 
@@ -73,7 +74,7 @@ def snapshot(data_dir: Path, corpora: list[str]) -> dict:
     with tempfile.TemporaryDirectory(prefix="snapshot-") as scratch:
         scratch = Path(scratch)
         quick = scratch / "quick-rubric.toml"
-        text = (KIT / "grader" / "rubric.toml").read_text()
+        text = (KIT_ROOT / "grader" / "rubric.toml").read_text()
         for old, new in QUICK_LIMITS:
             text = text.replace(old, new)
         quick.write_text(text)
@@ -94,7 +95,8 @@ def differences(old: dict, new: dict) -> list[str]:
         for entry in sorted(old[corpus].keys() & new[corpus].keys()):
             before, after = old[corpus][entry], new[corpus][entry]
             if before != after:
-                found.append(f"{corpus}/{entry}:\n  before: {json.dumps(before)[:2000]}\n  after:  {json.dumps(after)[:2000]}")
+                found.append(f"{corpus}/{entry}:\n  before: {json.dumps(before)[:2000]}\n  after:  "
+                             f"{json.dumps(after)[:2000]}")
         for entry in sorted(new[corpus].keys() - old[corpus].keys()):
             found.append(f"{corpus}/{entry}: new, {new[corpus][entry].get('score', new[corpus][entry].get('error'))}")
     return found
@@ -103,7 +105,7 @@ def differences(old: dict, new: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.snapshot", description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("DATA_DIR", KIT / "data")))
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("DATA_DIR", KIT_ROOT / "data")))
     parser.add_argument("--corpora", nargs="+", default=["bugs", "correct", "malformed", "hostile"],
                         choices=["bugs", "correct", "malformed", "hostile"])
     parser.add_argument("--compare", type=Path, metavar="OLD.json", help="print what differs from OLD.json")

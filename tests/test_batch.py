@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import INSTRUCTOR_FEEDBACK, previously
-from grader.fingerprint import fingerprint
-from grader.rubric import DEFAULT
-from tests.conftest import KIT, SOLUTIONS
+from grader.config.paths import KIT_ROOT, RUBRIC, SOLUTIONS
+from grader.intake.fingerprint import fingerprint
+from grader.integrations.batch import previously
+from grader.integrations.warm import INSTRUCTOR_PAGE
+from grader.outputs.results import RESULTS_FILE, Results
 from tests.test_notebook import bug_notebook
 from tests.zoo import ZOO
 
 
-def batch(*args, cores: str | None = None, kit: Path = KIT) -> subprocess.CompletedProcess:
+def batch(*args, cores: str | None = None, kit: Path = KIT_ROOT) -> subprocess.CompletedProcess:
     """``python -m grader.batch`` of ``kit``, on the given CPU cores only (``taskset``) if ``cores``."""
     pin = ["taskset", "-c", cores] if cores and shutil.which("taskset") else []
     done = subprocess.run([*pin, sys.executable, "-m", "grader.batch", *map(str, args)], cwd=kit, capture_output=True,
@@ -89,10 +90,10 @@ def held_back(rubric: str) -> str:
 def test_regrades_follow_content_rubric_and_kit_and_visibility_changes_only_what_students_see(data_dir, tmp_path):
     folder, out, rubric, kit = tmp_path / "class", tmp_path / "graded", tmp_path / "rubric.toml", tmp_path / "kit"
     for part in ("grader", "solutions"):  # the kit as it is now: a kit edited meanwhile would regrade everything
-        shutil.copytree(KIT / part, kit / part, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(KIT_ROOT / part, kit / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(SOLUTIONS, folder / "ada", ignore=shutil.ignore_patterns("__pycache__"))
     bob = next(bug for bug in ZOO if bug.name == "no_model_eval").apply(folder / "bob")  # loses 3 test_epoch checks
-    rubric.write_text(DEFAULT.read_text())
+    rubric.write_text(RUBRIC.read_text())
 
     def graded(*extra: str) -> dict[str, int]:
         """Grade the class; when each student's results.json was written."""
@@ -110,7 +111,7 @@ def test_regrades_follow_content_rubric_and_kit_and_visibility_changes_only_what
     assert grades["ada"]["total"] == "100" and grades["bob"]["total"] == "91"
 
     rubric.write_text("# the same rubric, said differently\n" + rubric.read_text())
-    assert graded("--gradebook", KIT / "tests" / "gradebooks" / "canvas.csv", "--column", "MNIST MLP") == second
+    assert graded("--gradebook", KIT_ROOT / "tests" / "gradebooks" / "canvas.csv", "--column", "MNIST MLP") == second
     imported = {row[3]: row[6] for row in csv.reader((out / "import-canvas.csv").open())}
     assert imported["ada"] == "100" and imported["bob@uni.example"] == "91"
 
@@ -122,15 +123,15 @@ def test_regrades_follow_content_rubric_and_kit_and_visibility_changes_only_what
     assert points[:2] == points[2:]
     assert again["bob"]["rubric"] != grades["bob"]["rubric"] == grades["ada"]["rubric"]  # same points, another rubric
 
-    results = json.loads((out / "bob" / "results.json").read_text())
-    tests = {test["tags"][0]: test for test in results["tests"]}
-    assert results["score"] == 91 and results["visibility"] == "after_published"
-    assert tests["test_losses"]["visibility"] == "hidden"
-    assert tests["test_side_effects"]["visibility"] == "after_due_date"
-    earlier = {test["tags"][0]: test for test in json.loads(before["results.json"])["tests"]}
-    assert "Likely bug" in earlier["test_eval_mode"]["output"]
-    assert "Likely bug" not in tests["test_eval_mode"]["output"] and "Observed" in tests["test_eval_mode"]["output"]
-    student, instructor = (out / "bob" / "feedback.html").read_text(), (out / "bob" / INSTRUCTOR_FEEDBACK).read_text()
+    results = Results.read(out / "bob" / RESULTS_FILE)
+    assert results.score == 91 and results.visibility == "after_published"
+    assert results.checks["test_losses"].visibility == "hidden"
+    assert results.checks["test_side_effects"].visibility == "after_due_date"
+    earlier = Results.from_json(json.loads(before["results.json"]))
+    assert "Likely bug" in earlier.checks["test_eval_mode"].output
+    assert "Likely bug" not in results.checks["test_eval_mode"].output
+    assert "Observed" in results.checks["test_eval_mode"].output
+    student, instructor = (out / "bob" / "feedback.html").read_text(), (out / "bob" / INSTRUCTOR_PAGE).read_text()
     losses = escape("test_epoch: the reference's per-batch losses")
     assert losses in before["feedback.html"] and losses not in student and losses in instructor
     assert "<strong>91</strong> / 94 points" in student and "6 more points are still to be checked" in student
@@ -144,7 +145,7 @@ def test_regrades_follow_content_rubric_and_kit_and_visibility_changes_only_what
 
 def test_a_kept_grade_is_used_only_while_submission_rubric_and_kit_are_the_same(tmp_path):
     out, rubric = tmp_path / "graded", tmp_path / "rubric.toml"
-    rubric.write_text(DEFAULT.read_text())
+    rubric.write_text(RUBRIC.read_text())
     (out / "ada").mkdir(parents=True)
     for changed in (None, "submission", "rubric", "kit"):
         kept = fingerprint(SOLUTIONS, rubric) | ({changed: "0" * 64} if changed else {})

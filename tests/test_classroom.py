@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.classroom import check_passed
-from grader.rubric import DEFAULT, RubricError, load
-from kit.classroom import RESULTS, readme, workflow
-from tests.conftest import KIT
+from grader.config.paths import KIT_ROOT, RUBRIC
+from grader.config.rubric import RubricError, load
+from grader.integrations.classroom import check_passed
+from grader.outputs.results import RESULTS_FILE as RESULTS
+from kit.classroom_template import readme, workflow
 from tests.zoo import ZOO
 
 COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
@@ -26,8 +27,8 @@ REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 @pytest.fixture(scope="module")
 def template(data_dir, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist") / "classroom"
-    done = subprocess.run([sys.executable, "-m", "kit.classroom", "--out", out, "--data-dir", data_dir],
-                          cwd=KIT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "kit.classroom_template", "--out", out, "--data-dir", data_dir],
+                          cwd=KIT_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return out
 
@@ -45,7 +46,7 @@ def steps(template) -> list[dict]:
 def test_template_has_the_stubs_and_the_grader_but_no_solutions(template):
     assert sorted(path.name for path in (template / "assignment").glob("*.py")) == ["dataset.py", "model.py",
                                                                                      "training.py"]
-    assert (template / "assignment" / "model.py").read_text() == (KIT / "assignment" / "model.py").read_text()
+    assert (template / "assignment" / "model.py").read_text() == (KIT_ROOT / "assignment" / "model.py").read_text()
     for needed in ("Makefile", "pyproject.toml", "README.md", ".gitignore", "grader/rubric.toml",
                    "grader/reference.json", "grader/__main__.py"):
         assert (template / needed).is_file(), needed
@@ -112,14 +113,15 @@ def test_check_passed_reads_status_partial_credit_and_missing_results(tmp_path):
 
 def test_fractional_points_are_refused_not_rounded(tmp_path):
     rubric = tmp_path / "rubric.toml"
-    rubric.write_text(DEFAULT.read_text().replace("[checks.dataset_len]\npoints = 2", "[checks.dataset_len]\npoints = 2.5"))
+    rubric.write_text(RUBRIC.read_text().replace("[checks.dataset_len]\npoints = 2", "[checks.dataset_len]\npoints = "
+                                                                                     "2.5"))
     with pytest.raises(RubricError, match=r"dataset_len.*whole points"):
         workflow(load(rubric))
 
 
 def test_checks_held_back_are_left_out_of_the_workflow_and_the_readme_says_why(tmp_path):
     path = tmp_path / "rubric.toml"
-    path.write_text(DEFAULT.read_text().replace("[checks.accuracy]\n",
+    path.write_text(RUBRIC.read_text().replace("[checks.accuracy]\n",
                                                 '[checks.accuracy]\nvisibility = "after_due_date"\n'))
     held = load(path)
     (job,) = workflow(held)["jobs"].values()

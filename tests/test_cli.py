@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shutil
 
-from grader.rubric import DEFAULT
-from tests.conftest import SOLUTIONS, grade, run_grader
+from grader.config.paths import RUBRIC, SOLUTIONS
+from tests.conftest import grade, run_grader
 
 
 def test_missing_folder_exits_with_one_line(data_dir, tmp_path):
@@ -25,7 +25,7 @@ def test_missing_data_exits_with_one_line(tmp_path):
 
 def test_bad_rubric_exits_with_one_line(data_dir, tmp_path):
     rubric = tmp_path / "rubric.toml"
-    rubric.write_text(DEFAULT.read_text().replace("check_seconds = 60", "check_seconds = -1"))
+    rubric.write_text(RUBRIC.read_text().replace("check_seconds = 60", "check_seconds = -1"))
     done = run_grader(SOLUTIONS, "--data-dir", data_dir, "--rubric", rubric)
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
     assert "check_seconds" in done.stderr
@@ -36,9 +36,9 @@ def test_folder_that_is_not_a_submission(data_dir, tmp_path):
     folder.mkdir()
     (folder / "cat.jpg").write_bytes(b"\xff\xd8")
     report = grade(folder, data_dir, tmp_path)
-    assert report["score"] == 0
-    assert "is this the submission folder?" in report["output"]
-    assert all(test["output"] for test in report["tests"])
+    assert report.score == 0
+    assert "is this the submission folder?" in report.output
+    assert all(outcome.output for outcome in report.checks.values())
 
 
 def test_syntax_error_names_file_and_line(data_dir, tmp_path):
@@ -48,23 +48,24 @@ def test_syntax_error_names_file_and_line(data_dir, tmp_path):
     (folder / "model.py").write_text(source)
     line = source.splitlines().index("        return self.layers(x") + 1
     report = grade(folder, data_dir, tmp_path)
-    assert f"model.py, line {line}: syntax error" in report["output"]
-    mlp = report["by_id"]["mlp_output"]["output"]
+    assert f"model.py, line {line}: syntax error" in report.output
+    mlp = report.checks["mlp_output"].output
     assert "SyntaxError" in mlp and f"model.py, line {line}" in mlp
-    assert report["by_id"]["train_gradients"]["status"] == "passed"  # training checks use the grader's model
-    assert report["by_id"]["dataset_images"]["status"] == "passed"
+    assert report.checks["train_gradients"].passed  # training checks use the grader's model
+    assert report.checks["dataset_images"].passed
 
 
 def test_wrong_signature_is_reported(data_dir, tmp_path):
     folder = tmp_path / "signature"
     shutil.copytree(SOLUTIONS, folder)
     source = (folder / "training.py").read_text().replace(
-        "def train_epoch(model, optimizer, dataloader, criterion, device)", "def train_epoch(model, optimizer, dataloader)")
+        "def train_epoch(model, optimizer, dataloader, criterion, device)", "def train_epoch(model, optimizer, "
+                                                                            "dataloader)")
     (folder / "training.py").write_text(source)
     report = grade(folder, data_dir, tmp_path)
-    assert "train_epoch(model, optimizer, dataloader) takes 3 parameter(s)" in report["output"]
-    assert "TypeError" in report["by_id"]["train_losses"]["output"]
-    assert report["by_id"]["test_losses"]["status"] == "passed"
+    assert "train_epoch(model, optimizer, dataloader) takes 3 parameter(s)" in report.output
+    assert "TypeError" in report.checks["train_losses"].output
+    assert report.checks["test_losses"].passed
 
 
 def test_import_error_and_missing_name_are_reported(data_dir, tmp_path):
@@ -74,20 +75,21 @@ def test_import_error_and_missing_name_are_reported(data_dir, tmp_path):
     training = (folder / "training.py").read_text()
     (folder / "training.py").write_text(training.replace("import torch\n", "import torch\nimport torchfancy\n"))
     report = grade(folder, data_dir, tmp_path)
-    assert "model.py defines no `MLP` at the top level" in report["output"]
-    assert "model.py defines no `MLP`" in report["by_id"]["mlp_output"]["output"]
-    assert "ModuleNotFoundError: No module named 'torchfancy'" in report["by_id"]["train_losses"]["output"]
-    assert report["by_id"]["dataset_images"]["status"] == "passed"
+    assert "model.py defines no `MLP` at the top level" in report.output
+    assert "model.py defines no `MLP`" in report.checks["mlp_output"].output
+    assert "ModuleNotFoundError: No module named 'torchfancy'" in report.checks["train_losses"].output
+    assert report.checks["dataset_images"].passed
 
 
 def test_wrong_return_type_is_named(data_dir, tmp_path):
     folder = tmp_path / "returns"
     shutil.copytree(SOLUTIONS, folder)
-    training = (folder / "training.py").read_text().replace("    return losses\n    ### END SOLUTION\n\n\ndef test_epoch",
+    training = (folder / "training.py").read_text().replace("    return losses\n    ### END SOLUTION\n\n\ndef "
+                                                            "test_epoch",
                                                             "    return None\n    ### END SOLUTION\n\n\ndef test_epoch")
     (folder / "training.py").write_text(training)
     report = grade(folder, data_dir, tmp_path)
-    message = report["by_id"]["train_losses"]["output"]
+    message = report.checks["train_losses"].output
     assert "train_epoch returned None" in message and "a list of 5 floats" in message
 
 
@@ -98,8 +100,9 @@ def test_messages_show_only_what_the_student_printed(data_dir, tmp_path):
     head, tail = training.read_text().rsplit("    return losses\n", 1)  # test_epoch's: one loss, not all
     training.write_text((head + "    return losses[:1]\n" + tail)
                         .replace("import torch\n", "import matplotlib.pyplot as plt\nimport torch\n", 1)
-                        .replace("    model.eval()\n", "    print('evaluating')\n    plt.figure()\n    model.eval()\n", 1))
+                        .replace("    model.eval()\n",
+                                 "    print('evaluating')\n    plt.figure()\n    model.eval()\n", 1))
     report = grade(folder, data_dir, tmp_path)
-    message = report["by_id"]["test_losses"]["output"]
+    message = report.checks["test_losses"].output
     assert "Your code printed:\nevaluating" in message
     assert "matplotlib" not in message.lower() and "writable" not in message and "cache" not in message.lower()

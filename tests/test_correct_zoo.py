@@ -1,14 +1,19 @@
 """Every correct submission gets full marks, whatever its style: the modules of the correct zoo and
-the notebooks written the way students write them."""
+the notebooks written the way students write them. The zoo is graded as a class by one warm grader; a
+sample also from a cold start, which must judge it exactly as the class did."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.conftest import grade, verdicts
-from tests.correct_notebooks import NOTEBOOKS
-from tests.correct_zoo import CORRECT
+from tests.conftest import Grade, grade, grade_as_a_class, verdicts
+from tests.correct_notebooks import NOTEBOOKS, Notebook
+from tests.correct_zoo import CORRECT, Correct
+
+pytestmark = pytest.mark.xdist_group("correct_zoo")  # one test process grades the whole zoo, once
 
 
 def test_correct_zoo_is_big_enough():
@@ -29,23 +34,36 @@ def test_notebook_is_valid_as_saved(notebook, tmp_path):
     assert all(("id" in cell) == (saved.nbformat_minor >= 5) for cell in saved.cells)
 
 
-def assert_full_marks(report: dict) -> None:
-    failed = {check: test["output"] for check, test in report["by_id"].items()
-              if test["status"] != "passed" or test["score"] < test["max_score"]}
-    assert report["score"] == 100 and not failed, report["stdout"]
+def assert_full_marks(report: Grade) -> None:
+    failed = {check: outcome.output for check, outcome in report.checks.items()
+              if not outcome.passed or outcome.score < outcome.max_score}
+    assert report.score == 100 and not failed, report.stdout
 
 
-@pytest.mark.parametrize("submission", CORRECT, ids=[submission.name for submission in CORRECT])
-def test_correct_module_submission_gets_full_marks(submission, data_dir, tmp_path, warm_grade):
-    folder = submission.write(tmp_path / submission.name)
-    report = grade(folder, data_dir, tmp_path)
+ENTRIES = CORRECT + NOTEBOOKS
+COLD = ENTRIES[::4]  # every fourth, graded from a cold start too
+
+
+def made(entry: Correct | Notebook, into: Path) -> Path:
+    """The entry as a student hands it in: a folder of modules, or a notebook (in a folder of its own)."""
+    return entry.write(into / entry.name)
+
+
+@pytest.fixture(scope="module")
+def zoo(data_dir, tmp_path_factory) -> dict[str, Grade]:
+    folder = tmp_path_factory.mktemp("correct-zoo")
+    return grade_as_a_class({entry.name: made(entry, folder) for entry in ENTRIES}, data_dir,
+                            tmp_path_factory.mktemp("graded"))
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry.name for entry in ENTRIES])
+def test_correct_submission_gets_full_marks(entry, zoo):
+    report = zoo[entry.name]
+    assert isinstance(report, Grade), report
     assert_full_marks(report)
-    assert verdicts(warm_grade(folder)) == verdicts(report), "a warm grader (grade-all) judged it otherwise"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[notebook.name for notebook in NOTEBOOKS])
-def test_correct_notebook_gets_full_marks(notebook, data_dir, tmp_path, warm_grade):
-    path = notebook.write(tmp_path / "submission")
-    report = grade(path, data_dir, tmp_path)
-    assert_full_marks(report)
-    assert verdicts(warm_grade(path)) == verdicts(report), "a warm grader (grade-all) judged it otherwise"
+@pytest.mark.parametrize("entry", COLD, ids=[entry.name for entry in COLD])
+def test_a_cold_grade_judges_as_the_class_did(entry, zoo, data_dir, tmp_path):
+    report = grade(made(entry, tmp_path), data_dir, tmp_path)
+    assert verdicts(report) == verdicts(zoo[entry.name]), "python -m grader and grade-all judged it otherwise"

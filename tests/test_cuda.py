@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from tests.conftest import SOLUTIONS
+from grader.config.paths import SOLUTIONS
 from tests.correct_zoo import CORRECT
 from tests.zoo import ZOO
 

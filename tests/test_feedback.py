@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
 import subprocess
 from html import escape
@@ -11,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.feedback_report import NO_CURVES, markdown_report, write_feedback
-from grader.plugin import Result
-from grader.report import Report
-from grader.rubric import DEFAULT
+from grader.config.paths import RUBRIC
+from grader.judge.result import Result
+from grader.outputs.pages import NO_CURVES, markdown_report, write_feedback
+from grader.outputs.report import Report
+from grader.outputs.results import Results
 from tests.conftest import run_grader
 from tests.zoo import Bug
 
@@ -46,26 +46,25 @@ def png_size(text: str) -> tuple[int, int]:
 def test_reports_of_a_graded_run(data_dir, tmp_path):
     results, markdown, html = tmp_path / "results.json", tmp_path / "feedback.md", tmp_path / "feedback.html"
     rubric = tmp_path / "rubric.toml"  # a bar no small MLP reaches in 3 epochs: partial credit, curves for 3 epochs
-    rubric.write_text(DEFAULT.read_text().replace("zero_credit_below = 0.928", "zero_credit_below = 0.9")
+    rubric.write_text(RUBRIC.read_text().replace("zero_credit_below = 0.928", "zero_credit_below = 0.9")
                       .replace("full_credit_at = 0.935", "full_credit_at = 0.99"))
     done = run_grader(buggy(tmp_path / "buggy"), "--data-dir", data_dir, "--results", results,
                       "--feedback", markdown, "--feedback", html, "--rubric", rubric)
     assert done.returncode == 0, done.stderr
-    graded = json.loads(results.read_text())
+    graded = Results.read(results)
     md, page = markdown.read_text(), html.read_text()
-    by_id = {test["tags"][0]: test for test in graded["tests"]}
-    assert {check for check, test in by_id.items() if test["status"] == "failed"} == {
+    assert {check for check, outcome in graded.checks.items() if not outcome.passed} == {
         "test_eval_mode", "test_side_effects", "test_losses", "accuracy"}
-    assert 0 < by_id["accuracy"]["score"] < by_id["accuracy"]["max_score"]  # partial credit
+    assert 0 < graded.checks["accuracy"].score < graded.checks["accuracy"].max_score  # partial credit
 
-    assert f"**Score: {graded['score']:g} / 100**" in md
-    assert f"<strong>{graded['score']:g}</strong> / 100 points" in page
-    for test in graded["tests"]:
-        status = "passed" if test["status"] == "passed" else ("partial" if test["score"] > 0 else "failed")
-        assert f"| {test['name']} | {test['score']:g} / {test['max_score']:g} | {status} |" in md
+    assert f"**Score: {graded.score:g} / 100**" in md
+    assert f"<strong>{graded.score:g}</strong> / 100 points" in page
+    for outcome in graded.checks.values():
+        status = "passed" if outcome.passed else ("partial" if outcome.score > 0 else "failed")
+        assert f"| {outcome.name} | {outcome.score:g} / {outcome.max_score:g} | {status} |" in md
         assert f'<span class="status {status}">' in page
         if status != "passed":
-            message = test["output"]
+            message = outcome.output
             assert message.startswith("Observed: ") and "\nExpected: " in message and "\nLikely bug: " in message
             assert f"```text\n{message}\n```" in md
             assert f"<pre>{escape(message)}</pre>" in page

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.data import FILES, raw_folder
-from grader.download import MD5, bad_files, md5
-from tests.conftest import KIT
+from grader.config.paths import KIT_ROOT
+from grader.intake.data import FILES, raw_folder
+from grader.intake.download import MD5, bad_files, md5
 
-README = KIT / "README.md"
+README = KIT_ROOT / "README.md"
 # This venv, taken as installed (-o: its stamps are not remade). A symlinked .venv would not do: the
 # sandbox hides the kit's folder from workers, and the link with it.
 VENV = Path(sys.prefix)
@@ -42,7 +42,7 @@ def readme_commands() -> list[str]:
     return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
 
 
-def makefile_targets(makefile: Path = KIT / "Makefile") -> set[str]:
+def makefile_targets(makefile: Path = KIT_ROOT / "Makefile") -> set[str]:
     return set(re.findall(r"^([a-z][\w-]*):", makefile.read_text(), re.M))
 
 
@@ -55,7 +55,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def download(data_dir: Path, mirrors: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader.download", str(data_dir)], cwd=KIT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "grader.download", str(data_dir)], cwd=KIT_ROOT, capture_output=True,
                           text=True, timeout=120, env=clean_env(MNIST_MIRROR=mirrors))
 
 
@@ -99,12 +99,12 @@ def mirror(tmp_path_factory, data_dir) -> Iterator[str]:
 def newcomer_kit(tmp_path_factory) -> Path:
     """The kit's files as a clone of the working tree holds them."""
     kit = tmp_path_factory.mktemp("newcomer") / "mnist-mlp"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=KIT,
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=KIT_ROOT,
                             capture_output=True, check=True).stdout.decode()
     for name in filter(None, listed.split("\0")):
-        if (KIT / name).is_file():  # a tracked file deleted in the working tree is still listed
+        if (KIT_ROOT / name).is_file():  # a tracked file deleted in the working tree is still listed
             (kit / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(KIT / name, kit / name)
+            shutil.copy2(KIT_ROOT / name, kit / name)
     return kit
 
 
@@ -113,7 +113,7 @@ def test_readme_commands_are_the_makefiles_and_ci_runs_the_test_one():
     assert commands == ["make grade", "make test"]
     mentioned = set(re.findall(r"`make ([a-z][\w-]*)", README.read_text()))
     assert {"grade", "test", "data", "nbgrader-generate", "nbgrader-autograde"} <= mentioned <= makefile_targets()
-    ci = [shlex.split(line) for line in (KIT / ".ci" / "run").read_text().splitlines() if line.startswith("make ")]
+    ci = [shlex.split(line) for line in (KIT_ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("make ")]
     assert len(ci) == 1 and ci[0][:2] == shlex.split(commands[1])
     assert [word.split("=", 1)[0] for word in ci[0][2:]] == ["DATA_DIR"]
 
@@ -172,7 +172,7 @@ def test_offline_says_what_is_missing_and_the_two_ways_out(tmp_path):
 
 def test_a_python_too_old_gets_one_line_and_no_venv(tmp_path):
     for name in ("Makefile", "pyproject.toml"):
-        shutil.copy2(KIT / name, tmp_path / name)
+        shutil.copy2(KIT_ROOT / name, tmp_path / name)
     old = tmp_path / "python3.10"
     old.write_text(f'#!/bin/sh\nexec {sys.executable} -c "import sys; sys.version_info = (3, 10, 12)\n$2"\n')
     old.chmod(0o755)

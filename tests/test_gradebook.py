@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook
-from grader.gradebook import GradebookError, export, match, read
+from grader.integrations import gradebook
+from grader.integrations.gradebook import GradebookError, export, match, read
 
 EXPORTS = Path(__file__).with_name("gradebooks")
 

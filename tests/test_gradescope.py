@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.rubric import load
-from kit.gradescope import build
+from grader.config.rubric import load
+from kit.gradescope_zip import build
 from tests.zoo import ZOO
 
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}

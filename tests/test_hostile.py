@@ -3,7 +3,9 @@ no forged file, no process, no temporary file, no change to the kit.
 
 Each grade runs inside an outer limit of the test's own (a control group): if a submission ever
 reaches it, the grader's own limits did not hold, and the test fails. Without control groups the
-hostile tests are not run at all rather than run unprotected."""
+hostile tests are not run at all rather than run unprotected. Each case whose tricks are on the machine (processes,
+memory, files, the kit) is graded from a cold start in both modes; every case, those that play tricks inside
+the interpreter too, by warm graders in both modes, as a class."""
 
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.rubric import DEFAULT
+from grader.config.paths import KIT_ROOT, RUBRIC, SOLUTIONS
+from grader.outputs.results import RESULTS_FILE, Results
 from grader.sandbox import jail, users
 from grader.sandbox.cgroups import Group
-from tests.conftest import KIT, run_grader
+from tests.conftest import run_grader
 from tests.hostile import HOSTILE
 from tests.zoo import Bug
 
@@ -33,7 +36,7 @@ OUTER_MEMORY, OUTER_TASKS = 8 << 30, 3000
 def quick_rubric(tmp_path_factory):
     """The default rubric with tighter limits, so that hanging or hoarding code costs little time."""
     path = tmp_path_factory.mktemp("rubric") / "rubric.toml"
-    path.write_text(DEFAULT.read_text().replace("check_seconds = 60", "check_seconds = 30")
+    path.write_text(RUBRIC.read_text().replace("check_seconds = 60", "check_seconds = 30")
                     .replace("memory_mb = 3072", "memory_mb = 2048").replace("tasks = 256", "tasks = 128")
                     .replace("disk_mb = 512", "disk_mb = 256"))
     return path
@@ -85,13 +88,16 @@ def command(pid: int) -> str:
 
 def tampered() -> list[str]:
     """The kit's files a submission changed, added or replaced (tests.hostile.TAMPER marks what it touches)."""
-    files = [*(KIT / "grader").rglob("*"), *(KIT / ".cache").rglob("*"), *(KIT / "solutions").rglob("*")]
+    files = [*(KIT_ROOT / "grader").rglob("*"), *(KIT_ROOT / ".cache").rglob("*"), *(KIT_ROOT / "solutions").rglob("*")]
     return [str(path) for path in files if path.is_file() and "__pycache__" not in path.parts
             and (path.suffix == ".tampered" or "zz_tampered" in path.name or b"# tampered" in path.read_bytes())]
 
 
+ON_THE_MACHINE = [case for case in HOSTILE if not case.in_the_interpreter]  # each also graded from a cold start
+
+
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("case", HOSTILE, ids=[case.name for case in HOSTILE])
+@pytest.mark.parametrize("case", ON_THE_MACHINE, ids=[case.name for case in ON_THE_MACHINE])
 def test_hostile_submission_gets_its_true_score(case, mode, data_dir, tmp_path, quick_rubric):
     env = environment(mode)
     submission = case.make(tmp_path / case.name)
@@ -107,15 +113,15 @@ def test_hostile_submission_gets_its_true_score(case, mode, data_dir, tmp_path, 
     written = results.read_text()
     time.sleep(1 if case.name != "forge_results" else 3)  # anything left running would rewrite it now
     assert results.read_text() == written
-    report = json.loads(written)
-    lost = [t["tags"][0] for t in report["tests"] if t["score"] < t["max_score"]]
+    report = Results.from_json(json.loads(written))
+    lost = [check for check, outcome in report.checks.items() if outcome.score < outcome.max_score]
     assert set(lost) == case.bug.loses, done.stdout
-    assert report["score"] == sum(t["max_score"] for t in report["tests"] if t["tags"][0] not in case.bug.loses)
+    assert report.score == sum(o.max_score for check, o in report.checks.items() if check not in case.bug.loses)
     assert case.message in case.says(report), done.stdout
-    assert f"Sandbox: {mode}" in report["output"]
+    assert f"Sandbox: {mode}" in report.output
     assert tampered() == [], "the submission changed the kit"
     if users.is_root():
-        uid = int(report["output"].split("as uid ")[1].split(",")[0])
+        uid = int(report.output.split("as uid ")[1].split(",")[0])
         assert users.processes_of(uid) == [], "processes of the grading user were left running"
         assert users.GradingUser(uid).files_bytes() == 0, "temporary files were left behind"
 
@@ -151,16 +157,16 @@ def test_a_whole_run_is_bounded(data_dir, tmp_path):
     bug = Bug("endless_len", "hostile", "dataset.py", (("return len(self.labels)", "while True:\n            pass"),),
               frozenset())
     rubric = tmp_path / "rubric.toml"
-    rubric.write_text(DEFAULT.read_text().replace("run_seconds = 600", "run_seconds = 20"))
+    rubric.write_text(RUBRIC.read_text().replace("run_seconds = 600", "run_seconds = 20"))
     results = tmp_path / "results.json"
     started = time.monotonic()
     done = run_grader(bug.apply(tmp_path / bug.name), "--data-dir", data_dir, "--results", results, "--rubric", rubric)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 60
-    tests = {t["tags"][0]: t for t in json.loads(results.read_text())["tests"]}
-    assert "was stopped after" in tests["accuracy"]["output"]  # the first check, cut short by the run's limit
-    assert "reached its time limit before this check" in tests["train_losses"]["output"]
-    assert json.loads(results.read_text())["score"] == 0
+    graded = Results.read(results)
+    assert "was stopped after" in graded.checks["accuracy"].output  # the first check, cut short by the run's limit
+    assert "reached its time limit before this check" in graded.checks["train_losses"].output
+    assert graded.score == 0
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -174,25 +180,25 @@ def test_hostile_class_in_warm_graders(mode, data_dir, tmp_path, quick_rubric):
         made = case.make(tmp_path / "made" / case.name)
         made.rename(folder / (case.name + made.suffix))
         if index % 5 == 4:  # a correct submission after every few hostile ones, graded by the same grader
-            shutil.copytree(KIT / "solutions", folder / f"reference{index}", ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(SOLUTIONS, folder / f"reference{index}", ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path / "out"
     with outer_limit() as outer:
         done = subprocess.run([sys.executable, "-m", "grader.batch", folder, "--data-dir", data_dir, "--out", out,
-                               "--rubric", quick_rubric, "--workers", "2"], cwd=KIT, capture_output=True, text=True,
-                              timeout=1200, env=env, preexec_fn=lambda: outer.join(os.getpid()))
+                               "--rubric", quick_rubric, "--workers", "2"], cwd=KIT_ROOT, capture_output=True,
+                              text=True, timeout=1200, env=env, preexec_fn=lambda: outer.join(os.getpid()))
         assert outer_reached(outer) == [], "the outer limit was reached: the grader's did not hold"
         assert left_running(outer) == [], "processes of the grades were left running"
     assert done.returncode == 0, done.stderr[-3000:]
     uids = set()
     for case in HOSTILE:
-        report = json.loads((out / case.name / "results.json").read_text())
+        report = Results.read(out / case.name / RESULTS_FILE)
         if users.is_root():
-            uids.add(int(report["output"].split("as uid ")[1].split(",")[0]))
-        lost = {t["tags"][0] for t in report["tests"] if t["score"] < t["max_score"]}
-        assert lost == case.bug.loses, (case.name, report["output"])
+            uids.add(int(report.output.split("as uid ")[1].split(",")[0]))
+        lost = {check for check, outcome in report.checks.items() if outcome.score < outcome.max_score}
+        assert lost == case.bug.loses, (case.name, report.output)
         assert case.message in case.says(report), case.name
     for reference in folder.glob("reference*"):
-        assert json.loads((out / reference.name / "results.json").read_text())["score"] == 100, reference.name
+        assert Results.read(out / reference.name / RESULTS_FILE).score == 100, reference.name
     assert tampered() == [], "a submission changed the kit"
     for uid in uids:  # each uid held while it is looked at: a grader beside this test may have it in use since
         claim = users.hold(uid)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from grader.junit import junit_xml
-from grader.plugin import Result
-from grader.report import Report
+from grader.judge.result import Result
+from grader.outputs.junit import junit_xml
+from grader.outputs.report import Report
 from tests.conftest import run_grader
 from tests.zoo import ZOO
 

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, lms
-from grader.batch import Graded, write_csv
-from grader.lms import NotADownload, newest_uploads, original, parse, read
-from grader.rubric import DEFAULT, load
-from tests.conftest import KIT, SOLUTIONS
+from grader.config.paths import KIT_ROOT, RUBRIC, SOLUTIONS
+from grader.config.rubric import load
+from grader.intake import lms
+from grader.intake.lms import NotADownload, newest_uploads, original, parse, read
+from grader.integrations import batch
+from grader.integrations.batch import write_csv
+from grader.integrations.warm import Graded
+from grader.outputs.results import Results
 from tests.zoo import ZOO
 
 REFERENCE = {name: (SOLUTIONS / name).read_bytes() for name in ("dataset.py", "model.py", "training.py")}
@@ -244,8 +247,8 @@ def test_links_absolute_paths_and_dot_dot_in_a_download_are_refused_and_listed(t
 
 def test_grades_csv_ends_each_row_with_the_name_the_system_and_lateness(tmp_path):
     got = read(download(tmp_path, CANVAS), tmp_path / "out")
-    rubric = load(DEFAULT)
-    graded = [Graded("4101", {"score": 100, "tests": []}, 12.0),
+    rubric = load(RUBRIC)
+    graded = [Graded("4101", Results(100, "", {}), 12.0),
               Graded("4104", None, 0.5, "grader: text.html is not a folder")]
     write_csv(graded, rubric, tmp_path / "grades.csv", got.students)
     with (tmp_path / "grades.csv").open() as file:
@@ -279,7 +282,7 @@ def test_a_canvas_download_is_graded_once_per_student_and_lines_up_with_the_grad
     })
     out = tmp_path / "graded"
     code = batch.main([str(path), "--data-dir", str(data_dir), "--out", str(out), "--workers", "2",
-                       "--gradebook", str(KIT / "tests" / "gradebooks" / "canvas.csv"), "--column", "MNIST MLP"])
+                       "--gradebook", str(KIT_ROOT / "tests" / "gradebooks" / "canvas.csv"), "--column", "MNIST MLP"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     with (out / "grades.csv").open() as file:

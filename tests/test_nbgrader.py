@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grader.rubric import DEFAULT
-from kit.nbgrader import ASSIGNMENT, write_course
+from grader.config.paths import RUBRIC
+from kit.nbgrader_course import ASSIGNMENT, write_course
 from tests.test_notebook import bug_notebook
 from tests.zoo import ZOO
 
@@ -33,7 +33,7 @@ def nbgrader(course: Path, data_dir: Path, *args: str) -> None:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, data_dir):
     course = tmp_path_factory.mktemp("course")
-    rubric = DEFAULT.read_text()
+    rubric = RUBRIC.read_text()
     for check, visibility in HELD_BACK.items():
         rubric = rubric.replace(f"[checks.{check}]\n", f'[checks.{check}]\nvisibility = "{visibility}"\n')
     (course / "rubric.toml").write_text(rubric)

@@ -6,9 +6,10 @@ import zipfile
 
 import nbformat
 
-from grader.notebook import extract, module_source
-from kit.nbgrader import build_notebook
-from tests.conftest import SOLUTIONS, grade
+from grader.config.paths import SOLUTIONS
+from grader.intake.notebook import extract, module_source
+from kit.nbgrader_course import build_notebook
+from tests.conftest import grade
 from tests.zoo import ZOO
 
 
@@ -24,7 +25,7 @@ def bug_notebook(bug, path):
 
 
 def scores(report):
-    return {check: test["score"] for check, test in report["by_id"].items()}
+    return {check: outcome.score for check, outcome in report.checks.items()}
 
 
 def test_notebook_and_zip_grade_like_the_folder(data_dir, tmp_path):
@@ -38,7 +39,7 @@ def test_notebook_and_zip_grade_like_the_folder(data_dir, tmp_path):
     by_notebook = grade(bug_notebook(bug, tmp_path / "work.ipynb"), data_dir, tmp_path)
     by_zip = grade(archive, data_dir, tmp_path)
     assert scores(by_folder) == scores(by_notebook) == scores(by_zip)
-    assert by_folder["score"] == 100 - 4 - 20
+    assert by_folder.score == 100 - 4 - 20
 
 
 def test_only_what_the_parts_need_is_kept():
@@ -87,7 +88,8 @@ def test_a_part_whose_only_cell_does_not_compile_is_missing_and_the_student_told
 
 def test_writefile_cells_are_the_python_they_write():
     cells = ["%%writefile model.py\nimport torch\n\nclass MLP(torch.nn.Module):\n    pass",
-             "%%writefile -a model.py\nHIDDEN = 3", "%%writefile notes.txt\nclass MLP: not python", "from model import MLP"]
+             "%%writefile -a model.py\nHIDDEN = 3", "%%writefile notes.txt\nclass MLP: not python",
+             "from model import MLP"]
     source = module_source(cells)
     assert "class MLP(torch.nn.Module)" in source and "not python" not in source
     compile(source, "notebook", "exec")

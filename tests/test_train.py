@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KIT, SOLUTIONS
+from grader.config.paths import KIT_ROOT, SOLUTIONS
 
 STUB = "raise NotImplementedError('YOUR CODE HERE')"
 FORWARD = "        return self.layers(x)"
@@ -19,7 +19,7 @@ FORWARD_LINE = 1 + (SOLUTIONS / "model.py").read_text().splitlines().index(FORWA
 
 def train(folder: Path, data_dir: Path, *options: str | Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kit.train", str(folder), "--data-dir", str(data_dir),
-                           *map(str, options)], cwd=KIT, capture_output=True, text=True, timeout=600)
+                           *map(str, options)], cwd=KIT_ROOT, capture_output=True, text=True, timeout=600)
 
 
 def test_reference_trains_and_saves_its_curves(data_dir, tmp_path):
@@ -48,8 +48,9 @@ def assert_one_line(done: subprocess.CompletedProcess, message: str) -> None:
 
 
 def test_stubs_exit_with_one_line(data_dir, tmp_path):
-    done = train(KIT / "assignment", data_dir, "--out", tmp_path / "curves.png")
-    assert_one_line(done, "dataset.py: make_dataloaders is still a stub: replace `raise NotImplementedError` with your code")
+    done = train(KIT_ROOT / "assignment", data_dir, "--out", tmp_path / "curves.png")
+    assert_one_line(done, "dataset.py: make_dataloaders is still a stub: replace `raise NotImplementedError` with "
+                          "your code")
     assert not (tmp_path / "curves.png").exists()
 
 

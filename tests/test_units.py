@@ -8,14 +8,16 @@ import re
 import numpy as np
 import pytest
 
-from grader import checks, rubric
+from grader.config import rubric
+from grader.config.paths import ASSIGNMENT, KIT_ROOT, RUBRIC, SOLUTIONS
+from grader.intake.contract import MODULES
+from grader.judge import checks
 from grader.sandbox import wire
 from kit import stubs
-from tests.conftest import KIT
 
 
 def test_assignment_is_what_the_generator_makes():
-    assert stubs.main(["--solutions", str(KIT / "solutions"), "--assignment", str(KIT / "assignment"), "--check"]) == 0
+    assert stubs.main(["--solutions", str(SOLUTIONS), "--assignment", str(ASSIGNMENT), "--check"]) == 0
 
 
 def test_solution_region_becomes_a_stub_with_its_hint():
@@ -36,10 +38,10 @@ def test_unbalanced_markers_are_refused(source):
 
 
 def test_stubs_keep_signatures_and_docstrings():
-    for name in stubs.MODULES:
-        stub = (KIT / "assignment" / name).read_text()
+    for name in MODULES:
+        stub = (KIT_ROOT / "assignment" / name).read_text()
         assert "### BEGIN SOLUTION" not in stub and "NotImplementedError" in stub
-        for line in (KIT / "solutions" / name).read_text().splitlines():
+        for line in (KIT_ROOT / "solutions" / name).read_text().splitlines():
             if line.lstrip().startswith(("def ", "class ", '"""')):
                 assert line in stub
 
@@ -70,7 +72,7 @@ def test_default_rubric_is_valid_and_totals_100():
 ])
 def test_rubric_mistakes_are_named(tmp_path, edit, message):
     path = tmp_path / "rubric.toml"
-    path.write_text(edit(rubric.DEFAULT.read_text()))
+    path.write_text(edit(RUBRIC.read_text()))
     ids = checks.declared()
     with pytest.raises(rubric.RubricError, match=re.escape(message)):
         rubric.load(path, check_ids=ids)
@@ -120,12 +122,12 @@ def test_killing_what_a_grade_started_leaves_no_zombie_for_init():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", ORPHANS], cwd=KIT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", ORPHANS], cwd=KIT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
 
 def test_what_student_code_wrote_is_shown_as_text():
-    from grader.printable import printable
+    from grader.outputs.printable import printable
 
     shown = printable("ok\x1b[2J\x1b]0;title\x07 \x9b31m \u202eevil\u2066\tkept\r\nline\rredrawn")
     assert shown == "ok\\x1b[2J\\x1b]0;title\\x07 \\x9b31m \\u202eevil\\u2066\tkept\nline\nredrawn"
@@ -135,8 +137,9 @@ def test_what_student_code_wrote_is_shown_as_text():
 def test_a_name_the_student_chose_is_text_in_the_terminal_and_in_markdown():
     from rich.console import Console
 
-    from grader.feedback_report import markdown_report
-    from grader.report import Report, print_report
+    from grader.outputs.pages import markdown_report
+    from grader.outputs.report import Report
+    from grader.outputs.terminal import print_report
 
     name = "lab3 [v2] (final) [bold]*x*[/bold] `y`"
     report = Report(name, [], [f"{name}.py was graded as model.py"], "processes", 1.0)
@@ -152,7 +155,7 @@ def test_a_name_the_student_chose_is_text_in_the_terminal_and_in_markdown():
 def test_the_seal_names_what_student_code_replaced():
     import torch
 
-    from grader.worker import probes, seal
+    from grader.observe import probes, seal
 
     sealed = seal.Seal([probes])
     assert sealed.broken() == []

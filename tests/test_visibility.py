@@ -7,9 +7,11 @@ import json
 
 from rich.console import Console
 
-from grader.feedback_report import markdown_report
-from grader.plugin import Result
-from grader.report import SCORE_ONLY, Report, for_students, leaderboard, print_report, student_message, view
+from grader.judge.result import Result
+from grader.outputs.pages import markdown_report
+from grader.outputs.report import SCORE_ONLY, Report, for_students, student_message, view
+from grader.outputs.results import Results, leaderboard
+from grader.outputs.terminal import print_report
 from tests.test_gradescope import assert_follows_spec
 
 MESSAGE = "Observed: 3 of 5 passes in training mode\nExpected: evaluation mode\nLikely bug: call model.eval()\n" \
@@ -59,7 +61,7 @@ def test_students_see_the_visible_checks_and_how_many_points_are_still_to_be_che
 
 
 def test_results_json_holds_every_check_with_its_visibility_and_gives_nothing_held_back_away():
-    results = json.loads(json.dumps(report().gradescope()))
+    results = json.loads(json.dumps(Results.of(report()).to_json()))
     assert_follows_spec(results)
     tests = {test["tags"][0]: test for test in results["tests"]}
     assert {check: test["visibility"] for check, test in tests.items()} == {
@@ -72,15 +74,15 @@ def test_results_json_holds_every_check_with_its_visibility_and_gives_nothing_he
 
     after_due = report()
     after_due.results[1].visibility = "after_due_date"
-    assert after_due.gradescope()["visibility"] == "after_due_date"
+    assert Results.of(after_due).visibility == "after_due_date"
     for r in after_due.results:
         r.visibility = "visible"
-    assert after_due.gradescope()["visibility"] == "visible"
+    assert Results.of(after_due).visibility == "visible"
 
 
 def test_leaderboard_has_the_accuracy_and_the_parameter_count():
     graded = report()
     graded.leaderboard = True
-    assert graded.gradescope()["leaderboard"] == [{"name": "Accuracy", "value": 0.955},
+    assert Results.of(graded).leaderboard == [{"name": "Accuracy", "value": 0.955},
                                                   {"name": "Parameters", "value": 101770, "order": "asc"}]
     assert leaderboard([Result("accuracy", "Accuracy", 20, 0, MESSAGE, 1.0, extra={"accuracy": []})]) == []

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import warm
-from grader.rubric import DEFAULT
+from grader.config.paths import RUBRIC, SOLUTIONS
+from grader.integrations import warm
+from grader.integrations.warm import FEEDBACK_PAGE, INSTRUCTOR_PAGE
+from grader.outputs.results import RESULTS_FILE, Results
 from grader.sandbox import jail, users
-from tests.conftest import SOLUTIONS
 
 MARK = "LEFT_BEHIND_BY_AN_EARLIER_GRADE"
 SHM_KEY = 0x4C454654
@@ -62,7 +63,8 @@ def _traces():
         found.append("a changed global seed")
     if any(thread.name == "left-behind" for thread in _threading.enumerate()):
         found.append("a thread")
-    for folder in ("/tmp", "/var/tmp", "/dev/shm", _os.environ.get("HOME", "/tmp"), _tempfile.gettempdir(), _os.getcwd()):
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", _os.environ.get("HOME", "/tmp"), _tempfile.gettempdir(),
+                   _os.getcwd()):
         if _glob.glob(_os.path.join(folder, "left-behind-*")):
             found.append("a file in " + folder)
     for pid in filter(str.isdigit, _os.listdir("/proc")):
@@ -114,16 +116,17 @@ def test_nothing_of_one_grade_reaches_the_next(isolate, namespaces, data_dir, tm
         "control": submission(tmp_path / "control", own(LEAVE), own(DETECT)),
     }
     out = tmp_path / "out"
-    graded = {g.student: g for g in warm.grade_locally(todo, out, data_dir, DEFAULT, workers=1, isolate=isolate)}
-    assert graded["detector"].results["score"] == 100, json.dumps(graded["detector"].results, indent=1)[:3000]
+    graded = {g.student: g for g in warm.grade_locally(todo, out, data_dir, RUBRIC, workers=1, isolate=isolate)}
+    detector = graded["detector"].results
+    assert detector.score == 100, json.dumps(detector.to_json(), indent=1)[:3000]
     control = graded["control"].results
-    assert control["score"] < 100
-    message = "\n".join(test["output"] for test in control["tests"])
+    assert control.score < 100
+    message = "\n".join(outcome.output for outcome in control.checks.values())
     for trace in ("a module", "a patched torch function", "a changed global seed", "a thread", "a file in /tmp",
                   "a process", "a System V segment"):
         assert trace in message, message[:2000]
     assert graded["leaver"].results is not None
-    assert json.loads((out / "detector" / "results.json").read_text())["score"] == 100
+    assert Results.read(out / "detector" / RESULTS_FILE).score == 100
 
 
 def test_a_class_on_a_dask_cluster_is_graded_as_on_this_machine(data_dir, tmp_path, capsys):
@@ -132,7 +135,7 @@ def test_a_class_on_a_dask_cluster_is_graded_as_on_this_machine(data_dir, tmp_pa
     distributed = pytest.importorskip("distributed")
     import dask
 
-    from grader import batch
+    from grader.integrations import batch
     from tests.zoo import ZOO
 
     folder = tmp_path / "class"
@@ -143,24 +146,24 @@ def test_a_class_on_a_dask_cluster_is_graded_as_on_this_machine(data_dir, tmp_pa
     (folder / "dee" / "model.py").symlink_to(SOLUTIONS / "model.py")  # refused by name, wherever it is graded
     local, remote = tmp_path / "local", tmp_path / "remote"
     assert batch.main([str(folder), "--data-dir", str(data_dir), "--out", str(local), "--workers", "2"]) == 0
-    with dask.config.set({"temporary-directory": str(tmp_path / "dask")}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with dask.config.set({"temporary-directory": str(tmp_path / "dask")}), distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         assert batch.main([str(folder), "--data-dir", str(data_dir), "--out", str(remote),
                            "--scheduler", cluster.scheduler_address]) == 0
     for student in ("ada", "bob", "cyd", "dee"):
-        ours, theirs = (json.loads((out / student / "results.json").read_text()) for out in (local, remote))
-        assert [(t["name"], t["score"], t["output"]) for t in ours["tests"]] == \
-               [(t["name"], t["score"], t["output"]) for t in theirs["tests"]], student
-        assert (remote / student / "feedback.html").is_file() and (remote / student / "feedback-instructor.html").is_file()
+        ours, theirs = (Results.read(out / student / RESULTS_FILE) for out in (local, remote))
+        assert ours.checks == theirs.checks, student
+        assert (remote / student / FEEDBACK_PAGE).is_file() and (remote / student / INSTRUCTOR_PAGE).is_file()
     rows = {row[0]: row[:-4] for row in (line.split(",") for line in (remote / "grades.csv").read_text().splitlines())}
     assert rows["ada"][1] == "100" and rows["cyd"][1] == "100" and rows["bob"][1] != "100"
-    assert "model.py" in json.loads((remote / "dee" / "results.json").read_text())["output"]
+    assert "model.py" in Results.read(remote / "dee" / RESULTS_FILE).output
 
 
 def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, capsys):
     pytest.importorskip("distributed")
-    from grader import batch
+    from grader.integrations import batch
 
     (tmp_path / "class" / "ada").mkdir(parents=True)
-    assert batch.main([str(tmp_path / "class"), "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "out")]) == 2
+    assert batch.main([str(tmp_path / "class"), "--scheduler", "tcp://127.0.0.1:9",
+                       "--out", str(tmp_path / "out")]) == 2
     assert "no Dask scheduler answered at tcp://127.0.0.1:9" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import SOLUTIONS
+from grader.config.paths import SOLUTIONS
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ ZOO = [
         "dataset_images", "dataset_batches"),
     bug("image_not_scaled", "D5", "dataset.py", IMAGE, "image = self.images[index].float().unsqueeze(0)",
         "dataset_images"),  # trains well on 0-255 and is scored through the same dataset: costs once
-    bug("image_scaled_twice", "D5", "dataset.py", IMAGE, "image = self.images[index].float().div(255).div(255).unsqueeze(0)",
+    bug("image_scaled_twice", "D5", "dataset.py", IMAGE,
+        "image = self.images[index].float().div(255).div(255).unsqueeze(0)",
         "dataset_images", "accuracy"),
     bug("labels_uint8", "D9", "dataset.py", "torch.as_tensor(labels, dtype=torch.int64)", "torch.as_tensor(labels)",
         "dataset_targets", "dataset_one_hot", "dataset_batches"),
@@ -61,16 +62,27 @@ ZOO = [
         "dataset_one_hot"),
     bug("len_hard_coded", "D10", "dataset.py", "return len(self.labels)", "return 60000",
         "dataset_len", "dataset_batches", "loaders_splits", "loaders_order", "loaders_batch_size"),
-    bug("splits_swapped", "—", "dataset.py", "train = datasets.MNIST(root, train=True", "train = datasets.MNIST(root, train=False",
+    bug("splits_swapped", "—", "dataset.py", "train = datasets.MNIST(root, train=True", "train = datasets.MNIST(root, "
+                                                                                        "train=False",
         "loaders_splits", "accuracy"),
-    bug("test_loader_shuffled", "—", "dataset.py", "batch_size=batch_size, shuffle=False", "batch_size=batch_size, shuffle=True",
+    bug("test_loader_shuffled", "—", "dataset.py", "batch_size=batch_size, shuffle=False", "batch_size=batch_size, "
+                                                                                           "shuffle=True",
         "loaders_order"),
-    bug("train_loader_not_shuffled", "—", "dataset.py", "batch_size=batch_size, shuffle=True", "batch_size=batch_size, shuffle=False",
+    bug("train_loader_not_shuffled", "—", "dataset.py", "batch_size=batch_size, shuffle=True",
+        "batch_size=batch_size, shuffle=False",
         "loaders_order"),
-    bug("batch_size_ignored", "—", "dataset.py", "targets), batch_size=batch_size, shuffle=False", "targets), batch_size=64, shuffle=False",
+    bug("batch_size_ignored", "—", "dataset.py", "targets), batch_size=batch_size, shuffle=False",
+        "targets), batch_size=64, shuffle=False",
         "loaders_batch_size"),
     bug("test_loader_drop_last", "—", "dataset.py", "batch_size=batch_size, shuffle=False)",
         "batch_size=batch_size, shuffle=False, drop_last=True)", "loaders_splits"),
+    Bug("train_sampled_with_replacement", "—", "dataset.py", (
+        ("from torch.utils.data import DataLoader, Dataset",
+         "from torch.utils.data import DataLoader, Dataset, RandomSampler"),
+        ("DataLoader(MNISTDataset(train.data, train.targets), batch_size=batch_size, shuffle=True)",
+         "DataLoader(MNISTDataset(train.data, train.targets), batch_size=batch_size,\n"
+         "                              sampler=RandomSampler(range(len(train.targets)), replacement=True))"),
+    ), frozenset({"loaders_splits"})),
     bug("len_off_by_one", "D10", "dataset.py", "return len(self.labels)", "return len(self.labels) - 1",
         "dataset_len", "dataset_batches", "loaders_splits"),
     bug("image_normalized", "D5", "dataset.py", IMAGE,
@@ -86,7 +98,8 @@ ZOO = [
         "mlp_output", "mlp_batch_independence", "mlp_nonlinear", "mlp_logits", "mlp_parameters", "accuracy"),
     bug("squeeze", "M4", "model.py", "return self.layers(x)", "return self.layers(x).squeeze()",
         "mlp_output"),
-    bug("softmax_output", "M6", "model.py", "nn.Linear(hidden, 10),\n", "nn.Linear(hidden, 10),\n            nn.Softmax(dim=1),\n",
+    bug("softmax_output", "M6", "model.py", "nn.Linear(hidden, 10),\n", "nn.Linear(hidden, 10),\n            "
+                                                                        "nn.Softmax(dim=1),\n",
         "mlp_logits"),
     bug("relu_after_last_layer", "M6", "model.py", "nn.Linear(hidden, 10),\n",
         "nn.Linear(hidden, 10),\n            nn.ReLU(),\n", "mlp_logits", "accuracy"),  # dead logits: ~68%
@@ -113,11 +126,14 @@ ZOO = [
     ), frozenset({"train_gradients", "train_reference", "accuracy"})),
     bug("loss_tensor_kept", "T5", "training.py", "        losses.append(loss.item())", "        losses.append(loss)",
         "train_losses"),
-    bug("inputs_not_moved", "T6", "training.py", TRAIN_MOVE, "        targets = targets.to(device)\n        optimizer.zero_grad()",
+    bug("inputs_not_moved", "T6", "training.py", TRAIN_MOVE, "        targets = targets.to(device)\n        "
+                                                             "optimizer.zero_grad()",
         "train_device"),
-    bug("targets_not_moved", "T6", "training.py", TRAIN_MOVE, "        inputs = inputs.to(device)\n        optimizer.zero_grad()",
+    bug("targets_not_moved", "T6", "training.py", TRAIN_MOVE, "        inputs = inputs.to(device)\n        "
+                                                              "optimizer.zero_grad()",
         "train_device"),
-    bug("hard_coded_cuda", "T7", "training.py", TRAIN_MOVE, "        inputs, targets = inputs.cuda(), targets.cuda()\n        optimizer.zero_grad()",
+    bug("hard_coded_cuda", "T7", "training.py", TRAIN_MOVE, "        inputs, targets = inputs.cuda(), "
+                                                            "targets.cuda()\n        optimizer.zero_grad()",
         "train_device", "accuracy"),
     Bug("module_level_device", "T6", "training.py", (
         ("import torch\n", "import torch\n\nDEVICE = torch.device(\"cpu\")\n"),
@@ -138,9 +154,11 @@ ZOO = [
     bug("grad_mode_not_restored", "E7", "training.py", "    with torch.no_grad():\n",
         "    torch.set_grad_enabled(False)\n    if True:\n",
         "test_side_effects"),
-    bug("test_inputs_not_moved", "T6", "training.py", TEST_MOVE, "            targets = targets.to(device)\n            losses.append",
+    bug("test_inputs_not_moved", "T6", "training.py", TEST_MOVE, "            targets = targets.to(device)\n          "
+                                                                 "  losses.append",
         "test_device"),
-    bug("test_mean_loss_only", "E8", "training.py", "            losses.append(criterion(model(inputs), targets).item())\n    return losses",
+    bug("test_mean_loss_only", "E8", "training.py", "            losses.append(criterion(model(inputs), "
+                                                    "targets).item())\n    return losses",
         "            losses.append(criterion(model(inputs), targets).item())\n    return [sum(losses) / len(losses)]",
         "test_losses"),
 ]

@@ -19,9 +19,10 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from grader.paths import KIT_ROOT
+from grader.config.paths import CACHE, KIT_ROOT, SHIPPED_REFERENCE, SOLUTIONS
+from grader.intake.data import readable_by_others
 from grader.sandbox import users
-from grader.sandbox.users import GradingUser, readable_by_others
+from grader.sandbox.users import GradingUser
 
 # Where bubblewrap shows the submissions and the data: names that say nothing of a grader, as a student's own
 # paths would not (student code that looks for the grader in its paths finds nothing).
@@ -175,7 +176,7 @@ def shut_in(submissions: Path, data_root: Path, scratch: Path, user: GradingUser
     ``submissions`` that each grade's submission will be put in (``admit``)."""
     if user.uid is not None:
         users.make_reachable([Path(sys.executable), Path(sys.prefix), Path(sys.base_prefix), KIT_ROOT / "grader"])
-        users.keep_private([KIT_ROOT / "solutions", KIT_ROOT / ".cache", KIT_ROOT / "grader" / "reference.json"])
+        users.keep_private([SOLUTIONS, CACHE, SHIPPED_REFERENCE])
     os.chmod(scratch, 0o711)  # passable, not listable: the scratch folder's other entries stay unknown
     submissions.mkdir(mode=0o711, exist_ok=True)
     os.chmod(submissions, 0o711)

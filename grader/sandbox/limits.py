@@ -12,27 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from grader.config.limits import Limits
 from grader.sandbox import processes
 from grader.sandbox.cgroups import Group
-
-
-@dataclass(frozen=True)
-class Limits:
-    seconds: float = 60.0  # wall clock
-    memory_mb: int = 3072  # all of the check's processes together
-    cpu_seconds: int = 120  # per process
-    output_chars: int = 2000  # what is shown of the check's printed output
-    tasks: int = 256  # processes and threads, all together
-    disk_mb: int = 512  # temporary files
-
-    def describe(self, which: str) -> str:
-        return {
-            "memory": f"{self.memory_mb:,} MiB of memory for all of the check's processes together",
-            "tasks": f"{self.tasks:,} processes and threads for the whole check",
-            "disk": f"{self.disk_mb:,} MiB of temporary files",
-        }[which]
 
 
 def private_bytes(pid: int) -> int:

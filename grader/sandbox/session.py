@@ -16,19 +16,21 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from grader.paths import KIT_ROOT
+from grader.config.limits import Limits
+from grader.config.paths import KIT_ROOT
 from grader.sandbox import jail, processes, users, wire
 from grader.sandbox.cgroups import Group
+from grader.sandbox.errors import StudentError, WorkerBroken
 from grader.sandbox.jail import TMPFS, Jail, admit
-from grader.sandbox.limits import Guard, Limits
+from grader.sandbox.limits import Guard
 
 MAX_RESPONSE = 256 << 20
 # How a zygote starts: ``python -c BOOT KIT_ROOT ARGS...``. The worker's modules are compiled as `python -c`
-# code is (``grader.worker.disguise``), and the zygote is entered from this line's frame.
-BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.worker import disguise; "
-        "disguise.load('grader.worker.zygote').main(sys.argv[2:])")
+# code is (``grader.observe.disguise``), and the zygote is entered from this line's frame.
+BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.observe import disguise; "
+        "disguise.load('grader.observe.zygote').main(sys.argv[2:])")
 # Of the grader's environment, workers get only what starting the interpreter may need; all else is the
 # worker's own. Nothing of an instructor's shell or a CI job (keys, tokens) reaches student code.
 INHERITED = ("LD_LIBRARY_PATH",)
@@ -40,36 +42,6 @@ def worker_environment() -> dict[str, str]:
     env = {"PATH": os.pathsep.join([bin_folder, "/usr/local/bin", "/usr/bin", "/bin"]), "LANG": "C.UTF-8",
            "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "PYTHONNOUSERSITE": "1"}
     return env | {name: os.environ[name] for name in INHERITED if name in os.environ}
-
-
-class WorkerBroken(RuntimeError):
-    """The zygote could not be started or stopped answering."""
-
-
-class StudentError(Exception):
-    """Student code raised, crashed, hung, or broke the worker during an observer call.
-
-    ``error`` is the worker's description (type, message, where, traceback) when the code raised;
-    ``ended`` says how the process ended when it did not come back; ``output`` is what it printed;
-    ``limit`` describes the check's limit it went over, if it did.
-    """
-
-    def __init__(self, observer: str, *, error: dict | None = None, ended: str | None = None,
-                 output: str = "", limit: str | None = None) -> None:
-        self.observer, self.error, self.ended, self.output, self.limit = observer, error, ended, output, limit
-        super().__init__(self.summary())
-
-    def summary(self) -> str:
-        if self.limit:
-            return f"the check went over its limit of {self.limit}"
-        if self.error:
-            where = f" ({self.error['where']})" if self.error.get("where") else ""
-            return f"{self.error['type']}: {self.error['message']}{where}"
-        return f"the worker process {self.ended}"
-
-    @property
-    def is_stub(self) -> bool:
-        return bool(self.error) and self.error["type"] == "NotImplementedError"
 
 
 class Capture(threading.Thread):
@@ -301,7 +273,7 @@ class Session:
         """What the child printed so far (all of it, and a note of what was cut, once it is closed)."""
         return self.capture.text() if self.socket is None else self.capture.head.decode("utf-8", "replace")
 
-    def _end(self, observer: str, expect_exit: bool, ended: str | None = None) -> None:
+    def _end(self, observer: str, expect_exit: bool, ended: str | None = None) -> NoReturn:
         status = self.close(expect_exit)
         self.failure = StudentError(observer, ended=ended or status or "stopped answering",
                                     output=self.capture.text(),

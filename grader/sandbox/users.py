@@ -182,17 +182,6 @@ def keep_private(paths: Iterable[Path]) -> None:
             os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
-def readable_by_others(path: Path) -> bool:
-    """Whether a user with no special rights could read ``path`` (every folder above it passable)."""
-    path = Path(path).resolve()
-    try:
-        if not path.stat().st_mode & stat.S_IROTH:
-            return False
-        return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents)
-    except OSError:
-        return False
-
-
 def folder_bytes(folder: Path, stop_at: int = 1 << 40) -> int:
     """Bytes in the files under ``folder``, counting no further than ``stop_at``."""
     total = 0
