@@ -14,7 +14,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +29,8 @@ from grader.judge.plugin import GradingPlugin
 from grader.judge.result import Result
 from grader.outputs.printable import printable
 from grader.outputs.report import Report
-from grader.sandbox import jail, processes
+from grader.sandbox import cgroups, jail, processes
+from grader.sandbox.errors import StudentError, WorkerBroken
 from grader.sandbox.session import Worker
 from grader.sandbox.users import GradingUser
 
@@ -41,6 +41,7 @@ PYTEST_ARGS = ["-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.
                "-p", "no:threadexception"]
 
 
+MEMORY_NEEDED = 700 << 20  # the least a grade runs in: the reference gets 100 in 768 MB, checks are killed in 512
 # A grader's own folder under /tmp; like the jail's names, it says nothing of a grader to code that looks.
 SCRATCH_PREFIX = "run-"
 
@@ -62,6 +63,11 @@ class Grader:
             self.labels, self.decoys = Labels.load(data_dir), data.decoy_test_labels()
         except (RubricError, DataNotFound) as error:
             raise CannotGrade(str(error)) from None
+        memory = cgroups.memory_for_this_process()
+        if memory < MEMORY_NEEDED:
+            raise CannotGrade(f"the grader needs {MEMORY_NEEDED >> 20:,} MiB of memory to grade (a worker imports "
+                              f"torch, about 700 MiB), and it has {memory >> 20:,} MiB here: give it more (on "
+                              "Gradescope, the autograder's memory setting: 768 MB is enough)")
         self.rubric_path = rubric_path
         processes.become_subreaper()  # whatever a worker leaves behind is ours to end
         self.scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
@@ -69,16 +75,20 @@ class Grader:
         self.graded = 0
         try:
             staged = data.stage(data_dir, self.scratch / "data")
+            # Before the student's worker starts: where they are not cached yet, computing them takes a
+            # worker of its own, and two at once do not fit in the memory a grader may have (768 MB).
+            self.references = reference.observations(staged, self.rubric.limits)
             self.user = GradingUser.claim()
             shut = jail.shut_in(self.submissions, staged, self.scratch, self.user, self.rubric.limits.disk_mb,
                                 hide=[data_dir], real_labels=data.real_test_labels(data_dir), isolate=isolate)
+        except (StudentError, WorkerBroken) as error:  # the kit's own fault: say so rather than grade against it
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise CannotGrade(f"the reference in solutions/ could not be observed ({error}): run `make test`") from None
         except BaseException:
             shutil.rmtree(self.scratch, ignore_errors=True)
             raise
-        # The worker imports torch while this process loads the reference's observations and the checks.
+        # The worker imports torch while this process loads the checks.
         self.worker = Worker(shut).start(wait=False)
-        self._pool = ThreadPoolExecutor(1)
-        self.references = self._pool.submit(reference.observations, staged, self.rubric.limits)
 
     def grade(self, path: Path, started: float | None = None, shown_as: Path | None = None) -> Report:
         """Grade the submission at ``path`` (a folder, a notebook, a ``.py`` file or an archive), named
@@ -94,7 +104,7 @@ class Grader:
             self.worker.admit(taken.modules, self.user)
             results = self._run_checks(deadline=started + self.rubric.run_seconds)
         finally:
-            self.user.end_processes()
+            self.worker.end_grade_processes()
             self.user.remove_files()
             shutil.rmtree(place, ignore_errors=True)
         # Whatever student code printed or raised, and the names of its files, as text (``printable``).
@@ -119,17 +129,15 @@ class Grader:
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); "
                               "is the rubric in step with grader/judge/checks?")
-        self.references.result()  # a broken reference is the kit's fault: say so rather than grade against it
         return [plugin.results[check_id] for check_id in self.rubric.checks]
 
     def close(self) -> None:
         """Stop the worker, end all it left running, and remove the grader's files."""
         try:
-            self.worker.close()
-            processes.kill_descendants()
+            self.worker.close()  # and with it every process of the grade: its own, never another's
+            processes.reap()  # the orphans that died as ours (a subreaper's), not left to init as zombies
         finally:
             self.user.release()
-            self._pool.shutdown(cancel_futures=True)
             shutil.rmtree(self.scratch, ignore_errors=True)
 
     def __enter__(self) -> Grader:

@@ -4,7 +4,6 @@ observations, the true data, and observations that several checks judge."""
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,7 +22,7 @@ class Grading:
     worker: Worker
     labels: Labels                    # the real labels, test labels included
     worker_test_labels: np.ndarray    # the decoy test labels that student code sees
-    references: Future                # of reference.observations(...)
+    references: dict[str, Any]        # reference.observations(...)
     deadline: float                   # time.monotonic() by which the whole run must end
     current_check: str | None = None  # set by the plugin while a check runs
     printed: dict[str, str] = field(default_factory=dict)  # what student code printed, per check
@@ -67,4 +66,4 @@ class Grading:
 
     def expected(self, observer: str, **args: Any) -> Any:
         """The reference's observation for the same call."""
-        return self.references.result()[reference.key(observer, args)]
+        return self.references[reference.key(observer, args)]

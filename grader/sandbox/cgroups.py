@@ -36,6 +36,32 @@ def _own_paths() -> dict[str, Path] | None:
     return found if set(found) == set(CONTROLLERS) else None
 
 
+def memory_for_this_process() -> int:
+    """The memory this process and all it starts may use together, in bytes: the machine's, or less where
+    a control group it is in (a container's, a CI job's) is limited; a container sees its own group as the
+    root of the hierarchy, so every folder from the group to the root is read."""
+    limits = []
+    try:
+        limits.append(int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                               if line.startswith("MemTotal:")).split()[1]) << 10)
+    except (OSError, StopIteration, ValueError, IndexError):
+        pass
+    own = _own_paths()
+    if own is not None:
+        v2 = own["memory"] == own["pids"]
+        folder, name = own["memory"], "memory.max" if v2 else "memory.limit_in_bytes"
+        for place in [folder, *folder.parents]:
+            try:
+                value = (place / name).read_text().strip()
+            except OSError:
+                continue
+            if value.isdigit():
+                limits.append(int(value))
+            if place == ROOT or place == ROOT / "memory":
+                break
+    return min(limits, default=1 << 62)
+
+
 class Group:
     """One control group (per controller on v1) bounding memory and tasks of what joins it."""
 

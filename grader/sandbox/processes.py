@@ -11,6 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -40,14 +41,40 @@ def _parents(zombies: bool = False) -> dict[int, list[int]]:
     return children
 
 
+@dataclass(frozen=True)
+class Tree:
+    """The live processes, by parent, as one read of ``/proc`` found them."""
+
+    children: dict[int, list[int]]
+
+    def descendants(self, root: int) -> list[int]:
+        """Every live process below ``root``."""
+        found, todo = [], [root]
+        while todo:
+            for child in self.children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return found
+
+    @staticmethod
+    def uid(pid: int) -> int | None:
+        """The real uid ``pid`` runs as (read from ``status``: once a process changed its uid, its /proc folder
+        belongs to root); None if it is gone."""
+        try:
+            with open(f"/proc/{pid}/status", "rb") as status:
+                line = next(line for line in status if line.startswith(b"Uid:"))
+            return int(line.split()[1])
+        except (OSError, StopIteration, ValueError, IndexError):
+            return None
+
+
+def tree() -> Tree:
+    return Tree(_parents())
+
+
 def descendants(root: int) -> list[int]:
     """Every live process below ``root``."""
-    children, found, todo = _parents(), [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    return tree().descendants(root)
 
 
 def kill_all(members: Callable[[], list[int]], rounds: int = 200) -> None:

@@ -122,13 +122,17 @@ class Worker:
             self.baseline = (zygote, group.memory() if group else 0, group.tasks() if group else 0)
 
     def members(self) -> list[int]:
-        """The processes of the check in progress: the grading user's, or those below the zygote."""
-        if self.jail.user is not None and self.jail.user.uid is not None:
-            return users.processes_of(self.jail.user.uid)
+        """The processes of the grade in progress, and only those: below the zygote (but the zygote's own;
+        the zygote reaps whatever detaches), and any process of the grade's user below this grading
+        process (the orphans of a zygote that died). Never a process elsewhere on the machine, though it
+        run as the same uid: it is another grader's to end."""
         process = self.process  # the guard's thread asks while this one may stop the worker
-        if process is None:
-            return []
-        return [pid for pid in processes.descendants(process.pid) if pid not in self.baseline[0]]
+        tree = processes.tree()
+        ours = {pid for pid in tree.descendants(process.pid) if pid not in self.baseline[0]} if process else set()
+        user = self.jail.user
+        if user is not None and user.uid is not None:
+            ours |= {pid for pid in tree.descendants(os.getpid()) if tree.uid(pid) == user.uid}
+        return sorted(ours)
 
     def temp_bytes(self) -> int:
         """Bytes in the check's temporary files, wherever its user could write them."""
@@ -185,10 +189,14 @@ class Worker:
             self.stop()  # the zygote itself was taken down; the next session starts a new one
             ended = "was ended together with the grader's worker process (did your code kill its parent?)"
         hit = self.guard.unwatch() if self.guard else None
+        self.end_grade_processes()  # whatever the zygote could not reap, e.g. with the zygote gone
         if self.jail.user is not None:
-            self.jail.user.end_processes()  # whatever escaped the tree, e.g. with the zygote gone
             self.jail.user.remove_files()
         return ended, hit
+
+    def end_grade_processes(self) -> None:
+        """SIGKILL the processes of the grade in progress (``members``), until none is left."""
+        processes.kill_all(self.members)
 
     def stop(self) -> None:
         if self.ctrl is not None:
@@ -209,8 +217,7 @@ class Worker:
             self.guard.close()
         if self.group is not None:
             self.group.close()
-        if self.jail.user is not None:
-            self.jail.user.end_processes()
+        self.end_grade_processes()
 
     def __enter__(self) -> Worker:
         return self.start()

@@ -1,10 +1,14 @@
 """Student code never runs as root: each grade's workers run as an unprivileged user of their own.
 
-A grader that runs as root (Gradescope, Docker, CI) claims a free uid from a range that needs no
-``/etc/passwd`` entry, one per concurrent grade: the claim is an abstract Unix socket bound in that
-uid's name, which the kernel releases when the grade ends, however it ends. File permissions then
-keep that user from the kit's secrets and from anything it must not change, with bubblewrap or
-without it. A grader that is not root cannot change user: student code runs as the grader's user.
+A grader that runs as root (Gradescope, Docker, CI) claims a free uid that needs no ``/etc/passwd`` entry,
+one per concurrent grade. Graders in one network namespace coordinate by an abstract Unix socket bound in
+the uid's name, which the kernel releases when the grade ends, however it ends; graders in different
+network namespaces (a host and its containers) cannot see each other's sockets, so each namespace takes
+its uids from a block of its own, chosen by the namespace's identity, and no uid is claimed while any
+process visible here runs as it. File permissions then keep that user from the kit's secrets and from
+anything it must not change, with bubblewrap or without it. A grader that is not root cannot change
+user: student code runs as the grader's user. Whose processes a grader ends is ``session``'s: its own,
+never every process of a uid.
 """
 
 from __future__ import annotations
@@ -18,10 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.sandbox import processes
-
-FIRST_UID = 62_000  # above the usual human and system ranges, below nobody (65534)
-SLOTS = 1_000
+FIRST_UID = 100_000  # above the human and system ranges and nobody (65534): no account has these
+SMALL_FIRST_UID = 62_000  # where the user namespace maps only 65,536 uids (Podman, Docker's userns-remap)
+SLOTS = 1_000  # the uids of one network namespace's graders
 SHARED_TEMP = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))  # writable by every user
 PR_SET_NO_NEW_PRIVS = 38
 
@@ -39,31 +42,28 @@ class GradingUser:
 
     @classmethod
     def claim(cls, after: GradingUser | None = None) -> GradingUser:
-        """A free uid; with ``after``, the first free one after its uid, so that grades in turn get
-        different users (whatever one might have left behind belongs to no one graded later)."""
+        """A free uid of this namespace's block; with ``after``, the first free one after its uid, so that
+        grades in turn get different users. A uid that any visible process runs as is not free, whoever's
+        it is: a grader elsewhere uses it, or a grade left it behind; neither is this grader's to end."""
         if not is_root():
             return cls(None)
-        first = (after.uid - FIRST_UID + 1) if after is not None and after.uid is not None else 0
-        for slot in ((first + i) % SLOTS for i in range(SLOTS)):
-            claim = hold(FIRST_UID + slot)
+        uids = uid_block()
+        first = (after.uid - uids.start + 1) if after is not None and after.uid in uids else 0
+        for uid in (uids[(first + i) % len(uids)] for i in range(len(uids))):
+            claim = hold(uid)
+            if claim is not None and not processes_of(uid):
+                return cls(uid, claim)
             if claim is not None:
-                user = cls(FIRST_UID + slot, claim)
-                user.end_processes()  # a grade killed before its clean-up may have left some
-                return user
-        raise RuntimeError(f"all {SLOTS} grading uids from {FIRST_UID} are in use")
+                claim.close()
+        raise RuntimeError(f"all {len(uids)} grading uids from {uids.start} are in use")
 
     def release(self) -> None:
+        """Give the uid back, with what its code left in the folders every user may write to."""
         if self.uid is not None:
-            self.end_processes()
             self.remove_files()
         if self._claim is not None:
             self._claim.close()
             self._claim = None
-
-    def end_processes(self) -> None:
-        """SIGKILL every process of this uid, however it was started or detached."""
-        if self.uid is not None:
-            processes.kill_all(lambda: processes_of(self.uid))
 
     def remove_files(self) -> int:
         """Remove what this uid left in the folders every user may write to, and its System V IPC
@@ -75,6 +75,30 @@ class GradingUser:
 
     def files_bytes(self) -> int:
         return sum(_owned(top, self.uid, remove=False) for top in SHARED_TEMP) if self.uid is not None else 0
+
+
+def uid_block() -> range:
+    """The uids this network namespace's graders take: ``SLOTS`` of them, at a place chosen by the namespace's
+    identity among the uids this user namespace maps, so that graders in two namespaces (a grader on a host
+    and one in a container) take different uids though they cannot see each other's claims."""
+    mapped = _mapped_uids()
+    first = FIRST_UID if mapped >= FIRST_UID + SLOTS else SMALL_FIRST_UID
+    blocks = max(1, (min(mapped, 2**31 - 1) - first) // SLOTS)
+    try:
+        identity = os.stat("/proc/self/ns/net").st_ino
+    except OSError:
+        identity = 0
+    start = first + (identity % blocks) * SLOTS
+    return range(start, start + SLOTS)
+
+
+def _mapped_uids() -> int:
+    """One past the highest uid this user namespace maps (in the initial one, 2**32 - 1)."""
+    try:
+        rows = [line.split() for line in Path("/proc/self/uid_map").read_text().splitlines()]
+        return max(int(inside) + int(count) for inside, _, count in rows)
+    except (OSError, ValueError):
+        return 65_536
 
 
 def hold(uid: int) -> socket.socket | None:
