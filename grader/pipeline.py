@@ -110,7 +110,8 @@ class Grader:
         # Whatever student code printed or raised, and the names of its files, as text (``printable``).
         return Report(printable(str(shown_as or path)), [replace(r, message=printable(r.message)) for r in results],
                       [printable(problem) for problem in taken.problems], self.worker.jail.protections,
-                      time.monotonic() - started, fingerprint=taken.fingerprint, leaderboard=self.rubric.leaderboard)
+                      time.monotonic() - started, fingerprint=taken.fingerprint, leaderboard=self.rubric.leaderboard,
+                      sandbox=self.worker.jail.in_brief)
 
     def _next_place(self) -> Path:
         """A folder for the next grade's submission, and a user of its own for every grade after the first."""

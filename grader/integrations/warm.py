@@ -78,7 +78,7 @@ def grade(student: str, path: Path, data_dir: Path, rubric: Path, isolate: bool,
     """One submission by this process's warm grader: its results, and its student and instructor pages."""
     started = time.monotonic()
     try:
-        report = warm_grader(data_dir, rubric, isolate).grade(path, shown_as=shown_as)
+        report = replace(warm_grader(data_dir, rubric, isolate).grade(path, shown_as=shown_as), student=student)
     except CannotGrade as error:
         return Graded(student, None, time.monotonic() - started, str(error))
     except Exception as error:  # the grader's own failure: this student's row says so, the class goes on

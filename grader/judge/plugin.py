@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from grader.judge.grading import Grading
-from grader.judge.result import Result
-from grader.judge.verdict import CheckFailed, student_error_message
+from grader.judge.result import Result, Stub
+from grader.judge.verdict import CheckFailed, stub_of, student_error_message
 from grader.sandbox.errors import StudentError, WorkerBroken
 
 
@@ -91,7 +91,16 @@ class GradingPlugin:
                 message += "\nYour code printed:\n" + printed.rstrip()
             seconds = call.duration + (previous.seconds if previous else 0)
             self.results[identifier] = Result(identifier, check.title, check.points, score, message, seconds,
-                                              self.extras.get(identifier), check.visibility, check.feedback)
+                                              self.extras.get(identifier), check.visibility, check.feedback,
+                                              self._stub(call))
+
+    @staticmethod
+    def _stub(call: pytest.CallInfo) -> Stub | None:
+        """The unwritten part the check failed on, if it failed on one."""
+        error = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(error, CheckFailed):
+            return error.stub
+        return stub_of(error.error) if isinstance(error, StudentError) else None
 
     @staticmethod
     def _judge(call: pytest.CallInfo, points: float) -> tuple[float, str]:

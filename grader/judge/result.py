@@ -5,6 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True)
+class Stub:
+    """A part of the submission that still raises ``NotImplementedError``: its file, line and name."""
+
+    file: str
+    line: int
+    part: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
 @dataclass
 class Result:
     """One check of one grade, with what the rubric says of it."""
@@ -18,6 +30,7 @@ class Result:
     extra: dict | None = None
     visibility: str = "visible"  # the rubric's: when students may see this check
     feedback: str = "full"       # the rubric's: how much of a failed check's message students read
+    stub: Stub | None = None     # the unwritten part this check failed on, if it failed on one
 
     @property
     def passed(self) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.judge.result import Stub
 from grader.sandbox.errors import StudentError
 from grader.sandbox.protocol import OBSERVERS, REPLACED
 
@@ -15,11 +16,13 @@ HINT = "Likely bug: "  # the line that starts the hint: students with feedback =
 class CheckFailed(AssertionError):
     """A check's verdict against the submission, worded for the student.
 
-    ``credit`` is the fraction of the check's points still earned (partial credit).
+    ``credit`` is the fraction of the check's points still earned (partial credit); ``stub`` the unwritten
+    part the check failed on, if it failed on one.
     """
 
-    def __init__(self, *, observed: str, expected: str, hint: str, credit: float = 0.0) -> None:
-        self.observed, self.expected, self.hint, self.credit = observed, expected, hint, credit
+    def __init__(self, *, observed: str, expected: str, hint: str, credit: float = 0.0,
+                 stub: Stub | None = None) -> None:
+        self.observed, self.expected, self.hint, self.credit, self.stub = observed, expected, hint, credit, stub
         super().__init__(self.message())
 
     def message(self) -> str:
@@ -30,6 +33,13 @@ def expect(condition: Any, *, observed: str, expected: str, hint: str) -> None:
     """Unless ``condition``, fail the check: what was observed, what was expected, and the likely bug."""
     if not condition:
         raise CheckFailed(observed=observed, expected=expected, hint=hint)
+
+
+def stub_of(error: dict | None) -> Stub | None:
+    """The unwritten part a worker's description of an exception (``describe_error``) shows, if it shows one."""
+    if not error or error.get("type") != "NotImplementedError" or not error.get("frame"):
+        return None
+    return Stub(**error["frame"])
 
 
 def student_error_message(error: StudentError) -> str:

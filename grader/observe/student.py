@@ -93,6 +93,9 @@ def describe_error(error: BaseException, folder: Path) -> dict:
     """What went wrong, where in the student's files, and the student's part of the traceback."""
     frames = traceback.extract_tb(error.__traceback__)
     theirs = [frame for frame in frames if Path(frame.filename).parent == folder]
+    # The function's qualified name (MNISTDataset.__init__), which only the frame itself knows.
+    codes = [frame.f_code for frame, _ in traceback.walk_tb(error.__traceback__)
+             if Path(frame.f_code.co_filename).parent == folder]
     if isinstance(error, SyntaxError) and error.filename and Path(error.filename).parent == folder:
         where = f"{Path(error.filename).name}, line {error.lineno}"
     elif theirs:
@@ -113,4 +116,6 @@ def describe_error(error: BaseException, folder: Path) -> dict:
         "where": where,
         "traceback": "".join(lines)[-3000:],
         "in_student_code": bool(theirs) or isinstance(error, (SyntaxError, FileNotFoundError, MissingName)),
+        "frame": {"file": Path(theirs[-1].filename).name, "line": theirs[-1].lineno, "part": codes[-1].co_qualname}
+        if theirs and codes else None,
     }

@@ -17,6 +17,7 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
 
 BLUE, ORANGE, GREEN, RED = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
 SMOOTHING = 50  # batches in the running mean drawn over the noisy per-batch losses
+FOCUS_BELOW = 0.02  # the accuracy axis is at full scale from this far below the no-credit bound
 
 
 def plot_curves(accuracy: Sequence[float], train_loss: Sequence[Sequence[float] | None],
@@ -78,11 +79,51 @@ def _plot_accuracy(axes, accuracy: Sequence[float], epochs: np.ndarray,
         axes.annotate(f"{value:.2%}", (epoch, value), textcoords="offset points", xytext=(0, 8), ha="center")
     if bounds:
         zero, full = bounds
-        axes.axhspan(zero, full, color="#fff3cd", label="partial credit")
-        axes.axhline(full, color=GREEN, linestyle="--", label=f"full credit at {full:.1%}")
-        axes.axhline(zero, color=RED, linestyle="--", label=f"no credit below {zero:.1%}")
+        axes.axhspan(zero, full, color="#ffe08a")
+        axes.axhline(full, color=GREEN, linestyle="--")
+        axes.axhline(zero, color=RED, linestyle="--")
+        _focus_on(axes, zero, full, accuracy)
+        # Named beside the plot, at the right: a legend or labels inside it would hide points.
+        for value, name, colour, shift in ((full, f"full credit from {full:.1%}", GREEN, 4),
+                                           (zero, f"no credit below {zero:.1%}", RED, -4)):
+            axes.annotate(name, (1, value), xycoords=("axes fraction", "data"), xytext=(4, shift),
+                          textcoords="offset points", va="center", fontsize=8, color=colour, annotation_clip=False)
+    else:
+        axes.margins(y=0.25)
     axes.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
     axes.xaxis.set_major_locator(MaxNLocator(integer=True) if len(epochs) > 6 else FixedLocator(epochs))
     axes.set_xlim(0, epochs[-1] + 0.25 if len(epochs) else 1)
-    axes.margins(y=0.25)
-    axes.legend(loc="best")
+
+
+def _focus_on(axes, zero: float, full: float, accuracy: Sequence[float]) -> None:
+    """An accuracy axis on which the credit bounds stay apart: full scale from a little below the no-credit
+    bound up, and anything lower squeezed into the bottom third (a dotted line marks where the scale changes),
+    so that a run far below the bar neither hides the bounds, a fraction of a point apart, nor leaves the plot."""
+    focus = zero - FOCUS_BELOW
+    top = min(1.0, max(full + FOCUS_BELOW, max(accuracy) + 0.01))
+    low = min(accuracy)
+    if low >= focus:
+        axes.set_ylim(focus, top)
+        return
+    bottom = max(0.0, np.floor((low - 0.02) * 20) / 20)  # a round 5% below the lowest score
+    squeeze = (top - focus) / 2 / (focus - bottom)  # the part below the focus takes a third of the height
+
+    def forward(y):
+        y = np.asarray(y, float)
+        return np.where(y < focus, (y - focus) * squeeze, y - focus)
+
+    def inverse(v):
+        v = np.asarray(v, float)
+        return np.where(v < 0, v / squeeze + focus, v + focus)
+
+    axes.set_yscale("function", functions=(forward, inverse))
+    axes.set_ylim(bottom, top)
+    step = 0.1 if focus - bottom < 0.45 else 0.2
+    # Round ticks in the squeezed part, none so close to the focus that their labels would run into its own.
+    below = [tick for tick in np.arange(np.ceil(bottom / step) * step, focus, step)
+             if (focus - tick) / (focus - bottom) > 0.3]
+    above = np.arange(np.ceil(focus * 100) / 100, top + 1e-9, 0.01 if top - focus < 0.06 else 0.02)
+    axes.yaxis.set_major_locator(FixedLocator([*below, *above]))
+    axes.axhline(focus, color="grey", linewidth=0.8, linestyle=":")
+    axes.annotate(f"scale changes below {focus:.1%}", (1, focus), xycoords=("axes fraction", "data"),
+                  xytext=(-4, -10), textcoords="offset points", fontsize=7, color="grey", ha="right")

@@ -1,5 +1,6 @@
-"""A feedback report to keep or hand back: the score, every check, what to fix, and the accuracy run's
-training curves, as Markdown, or as one self-contained HTML page when the file ends in .html or .htm."""
+"""A feedback report to keep or hand back, leading with what to do: the score, the parts still to write,
+what to fix, the accuracy run's training curves, and then every check; as Markdown, or as one
+self-contained HTML page when the file ends in .html or .htm."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from pathlib import Path
 
 from grader.config.files import write_atomically
 from grader.judge.result import Result
-from grader.outputs.report import Report
+from grader.outputs.report import Report, gist, likely_cause, to_fix, unwritten
 
 NO_CURVES = "No training curves: the accuracy run never got to score the model (see its message above)."
 CURVES_ALT = "Training loss per batch and test accuracy per epoch of the accuracy run"
+STILL_TO_WRITE = "still-to-write"  # the anchor of the parts still to write, where their checks link to
 
 
 def write_feedback(report: Report, path: Path) -> None:
@@ -24,8 +26,9 @@ def write_feedback(report: Report, path: Path) -> None:
 
 def accuracy_run(report: Report) -> dict | None:
     """What the accuracy run recorded, where this report may show it (a student's view of a held-back or
-    points-only accuracy check has none)."""
-    return next((r.extra for r in report.results if r.id == "accuracy" and r.extra is not None), None)
+    points-only accuracy check has none, nor has a run that waits on a part still to write)."""
+    return next((r.extra for r in report.results if r.id == "accuracy" and r.extra is not None and r.stub is None),
+                None)
 
 
 def curves_uri(run: dict) -> str | None:
@@ -39,30 +42,34 @@ def curves_uri(run: dict) -> str | None:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def failed(report: Report) -> list[Result]:
-    return [r for r in report.results if not r.passed]
-
-
 def points(result: Result) -> str:
     return f"{result.score:g} / {result.max_score:g}"
 
 
 def markdown_report(report: Report) -> str:
-    lines = [f"# Feedback on {code_span(report.submission)}", "", f"**Score: {report.score:g} / {report.max_score:g}**",
-             ""]
+    lines = [f"# Feedback on {code_span(report.name)}", "", f"*Graded {report.date}*", "",
+             f"**Score: {report.score:g} / {report.max_score:g}**", ""]
     for note in report.notes():
         lines += [note, ""]
     if report.problems:
         lines += [f"- Problem: {markdown_text(problem)}" for problem in report.problems] + [""]
-    lines += ["| Check | Points | Status |", "| --- | ---: | --- |"]
-    lines += [f"| {r.title.replace('|', '&#124;')} | {points(r)} | {r.status} |" for r in report.results]
-    if failed(report):
-        lines += ["", "## What to fix"]
-        for r in failed(report):
-            lines += ["", f"### {r.title} ({points(r)})", "", fenced(r.message)]
+    if parts := unwritten(report):
+        lines += ["## Still to write", "", "Each still raises `NotImplementedError`; the checks wait on them.", ""]
+        lines += [f"- `{stub}` {markdown_text(stub.part)}: {len(checks)} check(s)" for stub, checks in parts.items()]
+        lines.append("")
+    if fixes := to_fix(report):
+        lines += ["## What to fix"]
+        for r in fixes:
+            lines += ["", f"### {r.title} ({points(r)})", ""]
+            if (cause := likely_cause(report, r)) is not None:
+                lines += [f"*Probably follows from: {markdown_text(gist(cause))}*", ""]
+            lines.append(fenced(r.message))
+        lines.append("")
     if (run := accuracy_run(report)) is not None:
         uri = curves_uri(run)
-        lines += ["", "## Training curves", "", f"![{CURVES_ALT}]({uri})" if uri else NO_CURVES]
+        lines += ["## Training curves", "", f"![{CURVES_ALT}]({uri})" if uri else NO_CURVES, ""]
+    lines += ["## Every check", "", "| Check | Points | Status |", "| --- | ---: | --- |"]
+    lines += [f"| {r.title.replace('|', '&#124;')} | {points(r)} | {r.status} |" for r in report.results]
     lines += ["", f"*Graded in {report.seconds:.1f} s. Sandbox: {report.protections}*", ""]
     return "\n".join(lines)
 
@@ -85,47 +92,38 @@ def fenced(text: str) -> str:
 
 
 def html_report(report: Report) -> str:
-    rows = "\n".join(
-        f'<tr><td>{_check_title(r)}</td><td class="points">{points(r)}</td>'
-        f'<td><span class="status {r.status}">{r.status}</span></td></tr>'
-        for r in report.results
-    )
-    fixes = "\n".join(
-        f'<section id="{escape(r.id)}"><h3>{escape(r.title)} <span class="points">{points(r)}</span></h3>'
-        f"<pre>{escape(r.message)}</pre></section>"
-        for r in failed(report)
-    )
-    problems = "".join(f"<li>{escape(problem)}</li>" for problem in report.problems)
-    curves = ""
-    if (run := accuracy_run(report)) is not None:
-        uri = curves_uri(run)
-        curves = "<h2>Training curves</h2>\n" + (f'<img src="{uri}" alt="{CURVES_ALT}">' if uri
-                                                 else f"<p>{escape(NO_CURVES)}</p>")
-    notes = "".join(f'<p class="note">{escape(note)}</p>' for note in report.notes())
+    """One self-contained page that leads with what to do: the score, the parts still to write, what to fix,
+    the training curves, and only then every check."""
     share = 100 * report.score / report.max_score if report.max_score else 0
+    notes = "".join(f'<p class="note">{escape(note)}</p>' for note in report.notes())
+    problems = "".join(f"<li>{escape(problem)}</li>" for problem in report.problems)
+    when = report.graded_at.isoformat(timespec="seconds")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Feedback on {escape(report.submission)}</title>
+<title>Feedback on {escape(report.name)}: {report.score:g} / {report.max_score:g}</title>
 <style>{STYLE}</style>
 </head>
 <body>
 <main>
-<h1>Feedback on <code>{escape(report.submission)}</code></h1>
+<h1>Feedback on <code>{escape(report.name)}</code></h1>
+<p class="meta">Graded <time datetime="{when}">{escape(report.date)}</time></p>
 <p class="score"><strong>{report.score:g}</strong> / {report.max_score:g} points</p>
 <div class="bar"><div style="width: {share:.1f}%"></div></div>
 {notes}
 {f'<ul class="problems">{problems}</ul>' if problems else ""}
+{_html_unwritten(report)}
+{_html_fixes(report)}
+{_html_curves(report)}
+<h2>Every check</h2>
 <table>
 <thead><tr><th>Check</th><th class="points">Points</th><th>Status</th></tr></thead>
 <tbody>
-{rows}
+{_html_rows(report)}
 </tbody>
 </table>
-{f"<h2>What to fix</h2>{fixes}" if fixes else ""}
-{curves}
 <footer>Graded in {report.seconds:.1f} s. Sandbox: {escape(report.protections)}</footer>
 </main>
 </body>
@@ -133,9 +131,47 @@ def html_report(report: Report) -> str:
 """
 
 
+def _html_unwritten(report: Report) -> str:
+    if not (parts := unwritten(report)):
+        return ""
+    rows = "\n".join(f"<tr><td><code>{escape(str(stub))}</code></td><td>{escape(stub.part)}</td>"
+                     f'<td class="points">{len(checks)}</td></tr>' for stub, checks in parts.items())
+    return (f'<h2 id="{STILL_TO_WRITE}">Still to write</h2>\n<p>Each of these parts still raises '
+            "<code>NotImplementedError</code>: replace it with your code. The checks that call it wait on it.</p>\n"
+            '<table>\n<thead><tr><th>Where</th><th>Part</th><th class="points">Checks</th></tr></thead>\n'
+            f"<tbody>\n{rows}\n</tbody>\n</table>")
+
+
+def _html_fixes(report: Report) -> str:
+    sections = []
+    for r in to_fix(report):
+        cause = likely_cause(report, r)
+        follows = (f'<p class="follows">Probably follows from <a href="#{escape(cause.id)}">{escape(gist(cause))}</a>'
+                   "</p>" if cause is not None else "")
+        sections.append(f'<section id="{escape(r.id)}"><h3>{escape(r.title)} <span class="points">{points(r)}</span>'
+                        f' <span class="status {r.status}">{r.status}</span></h3>{follows}'
+                        f"<pre>{escape(r.message)}</pre></section>")
+    return "<h2>What to fix</h2>\n" + "\n".join(sections) if sections else ""
+
+
+def _html_curves(report: Report) -> str:
+    if (run := accuracy_run(report)) is None:
+        return ""
+    uri = curves_uri(run)
+    return "<h2>Training curves</h2>\n" + (f'<img src="{uri}" alt="{CURVES_ALT}">' if uri
+                                            else f"<p>{escape(NO_CURVES)}</p>")
+
+
+def _html_rows(report: Report) -> str:
+    return "\n".join(f'<tr><td>{_check_title(r)}</td><td class="points">{points(r)}</td>'
+                     f'<td><span class="status {r.status}">{r.status}</span></td></tr>' for r in report.results)
+
+
 def _check_title(result: Result) -> str:
     title = escape(result.title)
-    return title if result.passed else f'<a href="#{escape(result.id)}">{title}</a>'
+    if result.passed:
+        return title
+    return f'<a href="#{STILL_TO_WRITE if result.stub else escape(result.id)}">{title}</a>'
 
 
 STYLE = """
@@ -153,6 +189,9 @@ a { color: #1d4ed8; }
 .bar { height: 10px; background: #e3e6eb; border-radius: 5px; overflow: hidden; margin-bottom: 20px; }
 .bar div { height: 100%; background: #16a34a; }
 .problems { color: #9a3412; }
+.meta { color: #667085; margin: 0 0 12px; }
+.follows { font-style: italic; margin: 0 0 6px; }
+h3 .status { margin-left: 6px; }
 .note { color: #667085; margin: -12px 0 20px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid #eef0f3; }
@@ -168,4 +207,10 @@ pre { background: #f6f8fa; border: 1px solid #e3e6eb; border-radius: 6px; paddin
       white-space: pre-wrap; overflow-wrap: anywhere; }
 img { max-width: 100%; height: auto; }
 footer { margin-top: 32px; color: #667085; font-size: 0.85em; }
+@media (max-width: 600px) {
+  main { padding: 16px 14px 32px; }
+  h1 { font-size: 1.35em; }
+  th, td { padding: 4px 6px; }
+  .status { min-width: 0; }
+}
 """

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
-from grader.judge.result import Result
+from grader.judge.checks import LIKELY_CAUSES
+from grader.judge.result import Result, Stub
 from grader.judge.verdict import HINT
 
 AUDIENCES = ("student", "instructor")
@@ -26,6 +28,19 @@ class Report:
     pending: float = 0.0  # points of checks left out of this view (students: not visible yet)
     fingerprint: dict[str, str] = field(default_factory=dict)  # what was graded, by what (intake.fingerprint)
     leaderboard: bool = False  # the rubric's: results.json gets Gradescope's leaderboard
+    sandbox: str = ""  # the mode and whom student code ran as, in one line (``protections`` says all)
+    student: str = ""  # whose grade it is, where a class's grading knows
+    graded_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+    @property
+    def name(self) -> str:
+        """Whose work this is, for a page's title: the student where a class's grading knows, else the
+        submission as it was named to the grader."""
+        return self.student or self.submission
+
+    @property
+    def date(self) -> str:
+        return self.graded_at.strftime("%Y-%m-%d %H:%M %Z").strip()
 
     @property
     def score(self) -> float:
@@ -51,6 +66,54 @@ class Report:
         lines += [f"Problem: {problem}" for problem in self.problems]
         lines.append(f"Sandbox: {self.protections}")
         return "\n".join(lines)
+
+
+def unwritten(report: Report) -> dict[Stub, list[Result]]:
+    """The parts that still raise ``NotImplementedError``, in the order the checks meet them, each with the
+    checks that failed on it."""
+    parts: dict[Stub, list[Result]] = {}
+    for r in report.results:
+        if r.stub is not None and not r.passed:
+            parts.setdefault(r.stub, []).append(r)
+    return parts
+
+
+def to_fix(report: Report) -> list[Result]:
+    """The failed checks that are not waiting for a part to be written, in the rubric's order."""
+    return [r for r in report.results if not r.passed and r.stub is None]
+
+
+def likely_cause(report: Report, result: Result) -> Result | None:
+    """The failed check whose bug probably made ``result`` fail too (the accuracy run uses everything)."""
+    failed = {r.id: r for r in to_fix(report)}
+    return next((failed[cause] for cause in LIKELY_CAUSES.get(result.id, ()) if cause in failed), None)
+
+
+def hint(result: Result) -> str:
+    """The likely bug, as the message shown says it ("" where this view shows none)."""
+    found = re.search(f"^{re.escape(HINT)}(.*)$", result.message, flags=re.MULTILINE)
+    return found.group(1) if found else ""
+
+
+def gist(result: Result) -> str:
+    """A failed check in a few words: its likely bug up to the first colon, where that is short; its title."""
+    short = re.split(r"[:;] ", hint(result), maxsplit=1)[0]
+    return f"{short} ({result.title})" if short and len(short) <= 60 else result.title
+
+
+def next_step(report: Report) -> str:
+    """The one thing to do next: write the first unwritten part, else fix the first failure that follows
+    from no other."""
+    if parts := unwritten(report):
+        first = next(iter(parts))
+        return f"write {first.part} ({first}): replace its `raise NotImplementedError` with your code"
+    roots = [r for r in to_fix(report) if likely_cause(report, r) is None]
+    if roots:
+        what = hint(roots[0])
+        return f'fix "{roots[0].title}"' + (f": {what}" if what else " (above)")
+    if report.pending:
+        return "nothing to fix in what is shown; the points still to be checked come later"
+    return "nothing: every check passed"
 
 
 def student_message(result: Result) -> str:

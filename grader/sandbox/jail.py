@@ -111,9 +111,20 @@ class Jail:
         return "bubblewrap" if self.bubblewrap else "processes"
 
     @property
+    def own_user(self) -> bool:
+        """Whether student code runs as a user of its own (the grader is root), not as the grader's."""
+        return bool(self.user and self.user.uid is not None)
+
+    @property
+    def in_brief(self) -> str:
+        """The mode and whom student code ran as, in one line, for the terminal."""
+        who = f"as uid {self.user.uid}, a user of its own" if self.own_user else "as you (the grader is not root)"
+        return f"{self.mode}: student code ran {who}"
+
+    @property
     def protections(self) -> str:
         """What holds in this mode, in a sentence or three, for the report."""
-        who = (f"as uid {self.user.uid}, a user of its own" if self.user and self.user.uid is not None
+        who = (f"as uid {self.user.uid}, a user of its own" if self.own_user
                else "as the grader's own user (the grader is not root, so it cannot change user: student code "
                     "can read and change what you can)")
         limits = "time, memory, CPU, process and temporary-file limits for each check's whole process tree"
@@ -122,7 +133,7 @@ class Jail:
                     f"solutions, cached expectations and the real test labels hidden, no network, its own PID "
                     f"namespace; {limits}")
         labels = ""
-        if self.user and self.user.uid is not None:
+        if self.own_user:
             hidden = "hidden by file permissions" if not (self.real_labels and readable_by_others(self.real_labels)) \
                 else f"NOT hidden ({self.real_labels} is readable by every user: chmod o-r it)"
             labels = f"; the reference solutions and cached expectations are hidden by file permissions, the real " \

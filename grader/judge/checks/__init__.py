@@ -9,6 +9,18 @@ from pathlib import Path
 
 FOLDER = Path(__file__).parent
 
+# The checks whose failure probably makes a check fail too, most likely first: the report names the first
+# of them that failed, so that a student fixes the cause before its consequences. The accuracy run trains
+# the student's MLP with their dataset, loaders and train_epoch, so it can follow from any bug in those.
+LIKELY_CAUSES: dict[str, tuple[str, ...]] = {
+    "dataset_one_hot": ("dataset_targets",),
+    "dataset_batches": ("dataset_images", "dataset_targets"),
+    "train_reference": ("train_gradients",),
+    "accuracy": ("train_gradients", "train_reference", "mlp_nonlinear", "mlp_logits", "mlp_output",
+                 "mlp_input_features", "mlp_parameters", "dataset_images", "dataset_targets", "dataset_batches",
+                 "loaders_splits", "loaders_order", "loaders_batch_size"),
+}
+
 
 def declared() -> set[str]:
     """The ids in every ``@pytest.mark.check(id)`` here, read from the source without importing it."""

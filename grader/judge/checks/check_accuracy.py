@@ -54,13 +54,14 @@ def check_accuracy(grading_run, session, record):
         if since_best == len(parts):
             break
     stalled = " (no better for a whole epoch, so training stopped there)" if since_best == len(parts) else ""
+    best_at = record["epochs"][record["accuracy"].index(best)]
     raise CheckFailed(observed=f"{accuracy:.2%} test accuracy after {record['epochs'][-1]:g} epoch(s) of Adam (lr "
-                               f"{settings.learning_rate:g}, "
-                               f"batch size {settings.batch_size}){stalled}; by epoch: "
-                               f"{', '.join(f'{e:g}: {a:.2%}' for e, a in zip(record['epochs'], record['accuracy']))}",
+                               f"{settings.learning_rate:g}, batch size {settings.batch_size}){stalled}; its best was "
+                               f"{best:.2%}, after {best_at:g} epoch(s) (the training curves show every score)",
                       expected=f"{settings.full_credit_at:.1%} for full credit; partial credit from "
                                f"{settings.zero_credit_below:.1%}",
-                      hint="if the other checks pass, look at the model itself: an activation between the layers, "
-                           "inputs scaled "
-                           "to 0-1, logits without softmax, and a training loop that steps on every batch",
+                      hint="this run trains your MLP with your dataset, loaders and train_epoch, so a bug another "
+                           "check found usually costs these points too: fix those first. If no other check failed, "
+                           "look at the model: an activation between the layers, inputs scaled to 0-1, logits "
+                           "without softmax, and a training loop that steps on every batch",
                       credit=settings.credit(accuracy))

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.judge.checks.strategies import digit_sets
-from grader.judge.verdict import CheckFailed, expect, kind_of, max_difference
+from grader.judge.verdict import CheckFailed, expect, kind_of, max_difference, stub_of
 
 
 def items(session, images, labels, as_tensor, one_hot=False) -> list[dict]:
@@ -20,7 +20,7 @@ def items(session, images, labels, as_tensor, one_hot=False) -> list[dict]:
             error = item["error"]
             raise CheckFailed(observed=f"ds[{index}] raised {error['type']}: {error['message']} ({error['where']})",
                               expected="ds[i] returns (image, target)",
-                              hint=_stub_or("read the traceback in __getitem__", error))
+                              hint=_stub_or("read the traceback in __getitem__", error), stub=stub_of(error))
         value = item["value"]
         expect(value["kind"] in ("tuple", "list") and value["length"] == 2,
                observed=f"ds[{index}] returned {kind_of(value)}",
@@ -47,7 +47,8 @@ def check_dataset_len(session, digits):
     if "error" in observed:
         raise CheckFailed(observed=f"len(ds) raised {observed['error']['type']}: {observed['error']['message']}",
                           expected=f"len(ds) == {len(labels)}",
-                          hint=_stub_or("__len__ should return the number of images", observed["error"]))
+                          hint=_stub_or("__len__ should return the number of images", observed["error"]),
+                          stub=stub_of(observed["error"]))
     value = observed["value"]
     expect(value.get("value") == len(labels),
            observed=f"len(ds) was {value.get('value')!r} {inputs_phrase(images, labels, as_tensor)}",

@@ -84,6 +84,11 @@ def check_train_losses(grading_run):
     losses_verdict("train_epoch", train_run(grading_run))
 
 
+def step_of(index: int, steps: int) -> str:
+    """A step of the loop as a student counts it: 'step 2 of 5 (batch 2, counting from 1)'."""
+    return f"step {index + 1} of {steps} (batch {index + 1}, counting from 1)"
+
+
 @pytest.mark.check("train_gradients")
 def check_train_gradients(grading_run):
     observed, reference = train_run(grading_run), grading_run.expected("train_instrumented", seed=SEED)
@@ -99,7 +104,7 @@ def check_train_gradients(grading_run):
            hint="call optimizer.step() once per batch, inside the loop")
     for index, (seen, expected) in enumerate(zip(steps, want)):
         if any(g is None for g in seen) or all(not np.any(g) for g in seen):
-            raise CheckFailed(observed=f"at step {index} the gradients were "
+            raise CheckFailed(observed=f"at {step_of(index, len(want))}, the gradients were "
                                        f"{'None' if any(g is None for g in seen) else 'all zero'}",
                               expected="the gradient of the current batch's loss",
                               hint="zero_grad() runs after backward() and before step(): zero first, then backward, "
@@ -114,9 +119,9 @@ def check_train_gradients(grading_run):
             hint = "each step uses the previous batch's gradient: call backward() before step()"
         else:
             hint = "per batch: zero_grad(), forward, loss, backward(), step(), in that order"
-        raise CheckFailed(observed=f"at step {index} the gradient differs from batch {index}'s by up to "
-                                   f"{difference:.3g}",
-                          expected=f"exactly the gradient of batch {index}'s loss",
+        raise CheckFailed(observed=f"at {step_of(index, len(want))}, the gradient differs from that batch's by up "
+                                   f"to {difference:.3g}",
+                          expected="exactly the gradient of that batch's loss",
                           hint=hint)
 
 
