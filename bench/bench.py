@@ -157,8 +157,8 @@ def notebook(data_dir: Path, scratch: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    parser = argparse.ArgumentParser(prog="python -m bench.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST/raw/ lives (default: data)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each single grade; the fastest counts")
     parser.add_argument("--class-size", type=int, default=40, help="submissions in the class (0: skip)")
     parser.add_argument("--no-notebook", action="store_true", help="skip the nbgrader comparison")

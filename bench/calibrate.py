@@ -38,9 +38,9 @@ def accuracies(folder: Path, staged: Path, labels: np.ndarray, seeds: int, setti
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser = argparse.ArgumentParser(prog="python -m bench.calibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST/raw/ lives (default: data)")
+    parser.add_argument("--seeds", type=int, default=5, help="training runs, seeds 0 to SEEDS - 1 (default: 5)")
     parser.add_argument("--parts", type=int, help="evaluations per epoch (default: the rubric's)")
     parser.add_argument("--learning-rate", type=float, help="Adam's learning rate (default: the rubric's)")
     parser.add_argument("--batch-size", type=int, help="the training loader's batch size (default: the rubric's)")

@@ -128,7 +128,8 @@ def build(out: Path, data_dir: Path, rubric_path: Path = RUBRIC) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kit.classroom_template", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("dist/classroom"))
+    parser.add_argument("--out", type=Path, default=Path("dist/classroom"),
+                        help="the template repository's folder (default: dist/classroom)")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST/raw/ lives (default: data)")
     parser.add_argument("--rubric", type=Path, default=RUBRIC, help="the rubric to grade by (default: "
                                                                     "grader/rubric.toml)")

@@ -42,7 +42,8 @@ def build(out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kit.gradescope_zip", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("dist/gradescope/autograder.zip"))
+    parser.add_argument("--out", type=Path, default=Path("dist/gradescope/autograder.zip"),
+                        help="the zip to write (default: dist/gradescope/autograder.zip)")
     args = parser.parse_args(argv)
     print(f"wrote {build(args.out)}: upload it as the assignment's autograder (see README.md)")
     return 0

@@ -164,8 +164,9 @@ def write_course(out: Path, solutions: Path = SOLUTIONS, rubric_path: Path = RUB
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=KIT_ROOT / "dist" / "nbgrader")
+    parser = argparse.ArgumentParser(prog="python -m kit.nbgrader_course", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=KIT_ROOT / "dist" / "nbgrader",
+                        help="the course folder to write (default: dist/nbgrader)")
     print(f"wrote {write_course(parser.parse_args().out)}")
 
 

@@ -105,9 +105,11 @@ def generate(solutions: Path, assignment: Path) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--solutions", type=Path, default=Path("solutions"))
-    parser.add_argument("--assignment", type=Path, default=Path("assignment"))
+    parser = argparse.ArgumentParser(prog="python -m kit.stubs", description=__doc__.splitlines()[0])
+    parser.add_argument("--solutions", type=Path, default=Path("solutions"),
+                        help="the reference modules to make stubs of (default: solutions)")
+    parser.add_argument("--assignment", type=Path, default=Path("assignment"),
+                        help="where the stubs go (default: assignment)")
     parser.add_argument("--check", action="store_true", help="fail if assignment/ is out of date")
     args = parser.parse_args(argv)
     stubs = generate(args.solutions, args.assignment)

@@ -88,7 +88,7 @@ def explain(error: Exception, folder: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     run = load().accuracy  # train as the grader's accuracy run does
     parser = argparse.ArgumentParser(prog="python -m kit.train", description="Train your MLP on MNIST.")
-    parser.add_argument("submission", type=Path, help="the folder holding dataset.py, model.py, training.py")
+    parser.add_argument("submission", type=Path, help="the folder holding dataset.py, model.py and training.py")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST/raw/ lives (default: data)")
     parser.add_argument("--epochs", type=int, default=run.max_epochs,
                         help=f"epochs to train (default: {run.max_epochs}, the grader's most)")

@@ -91,7 +91,9 @@ def ensure(root: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m grader.download", description=__doc__.splitlines()[0],
+                                     epilog="MNIST_MIRROR: space-separated http(s) URLs of folders holding the four "
+                                            ".gz files, tried in order instead of torchvision's mirrors")
     parser.add_argument("data_dir", type=Path, help="the folder that holds (or will hold) MNIST/raw/")
     socket.setdefaulttimeout(TIMEOUT_S)
     try:

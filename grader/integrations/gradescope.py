@@ -23,9 +23,9 @@ REASON_BYTES = 8192  # the end of what the grader said, where its one-line reaso
 def run(root: Path) -> None:
     started = time.monotonic()
     results = root / "results" / RESULTS_FILE
-    # The table goes to Gradescope's stdout, which only instructors see: everything, hints and held-back checks.
+    # The full table goes to Gradescope's stdout, which only instructors see: everything, hints and held-back checks.
     command = [sys.executable, "-m", "grader", str(root / "submission"), "--data-dir", str(KIT_ROOT / DATA_DIR),
-               "--results", str(results), "--audience", "instructor"]
+               "--results", str(results), "--audience", "instructor", "--verbose"]
     with tempfile.TemporaryFile() as said:  # a file, not a pipe: nothing the grader says can block it
         code = subprocess.run(command, cwd=KIT_ROOT, stderr=said).returncode
         said.seek(max(0, said.seek(0, 2) - REASON_BYTES))
@@ -41,7 +41,8 @@ def run(root: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope", description=__doc__.splitlines()[0])
-    parser.add_argument("root", type=Path, nargs="?", default=Path("/autograder"))
+    parser.add_argument("root", type=Path, nargs="?", default=Path("/autograder"),
+                        help="Gradescope's folder, holding submission/ and results/ (default: /autograder)")
     run(parser.parse_args(argv).root)
     return 0  # the results file is the answer, whatever happened
 
