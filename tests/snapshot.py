@@ -104,10 +104,11 @@ def differences(old: dict, new: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.snapshot", description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("DATA_DIR", KIT_ROOT / "data")))
+    parser.add_argument("out", type=Path, help="the snapshot to write (JSON)")
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("DATA_DIR", KIT_ROOT / "data")),
+                        help="where MNIST/raw/ lives (default: DATA_DIR, else data)")
     parser.add_argument("--corpora", nargs="+", default=["bugs", "correct", "malformed", "hostile"],
-                        choices=["bugs", "correct", "malformed", "hostile"])
+                        choices=["bugs", "correct", "malformed", "hostile"], help="the corpora to grade (default: all)")
     parser.add_argument("--compare", type=Path, metavar="OLD.json", help="print what differs from OLD.json")
     args = parser.parse_args(argv)
     taken = snapshot(args.data_dir.resolve(), args.corpora)

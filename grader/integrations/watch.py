@@ -44,8 +44,9 @@ def grade_on_save(grader: Grader, submission: Path, show: Callable[[Report], Non
     folder = submission if submission.is_dir() else submission.parent  # editors save by renaming: watch the folder
     for changes in watch(folder, watch_filter=SubmissionFiles(submission), stop_event=stop, raise_interrupt=False,
                          recursive=submission.is_dir()):
-        names = sorted({Path(path).name for _, path in changes})
-        regrade(grader, submission, show, console, because=f"{', '.join(names)} changed")
+        names = {Path(path).name for _, path in changes}
+        kept = {Path(path).name for _, path in changes if Path(path).exists()}  # not an editor's scratch file
+        regrade(grader, submission, show, console, because=f"{', '.join(sorted(kept or names))} changed")
 
 
 def regrade(grader: Grader, submission: Path, show: Callable[[Report], None], console: Console, because: str) -> None:
