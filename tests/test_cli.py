@@ -1,12 +1,17 @@
 """Bad input: a clear one-line reason and a non-zero exit when nothing can be graded, a clear
-message and a graded report when the folder is merely wrong."""
+message and a graded report when the folder is merely wrong; and what the command's options print and
+exit with."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 
-from grader.config.paths import RUBRIC, SOLUTIONS
+from grader.config.paths import ASSIGNMENT, RUBRIC, SOLUTIONS
 from tests.conftest import grade, run_grader
+
+WIDE = os.environ | {"COLUMNS": "200"}  # no line of the report wrapped: what is on each line is what is tested
 
 
 def test_missing_folder_exits_with_one_line(data_dir, tmp_path):
@@ -106,3 +111,28 @@ def test_messages_show_only_what_the_student_printed(data_dir, tmp_path):
     message = report.checks["test_losses"].output
     assert "Your code printed:\nevaluating" in message
     assert "matplotlib" not in message.lower() and "writable" not in message and "cache" not in message.lower()
+
+
+def test_the_stubs_report_is_a_line_per_part_and_fail_under_exits_1(data_dir):
+    done = run_grader(ASSIGNMENT, "--data-dir", data_dir, "--fail-under", "50", env=WIDE)
+    assert done.returncode == 1 and done.stderr == "grader: the score, 0, is below --fail-under 50\n"
+    lines = done.stdout.splitlines()
+    assert len(lines) <= 12, done.stdout  # it was 200 lines: a block for each of the 25 checks
+    assert sum(line.startswith(("  dataset.py:", "  model.py:", "  training.py:")) for line in lines) == 5
+    assert lines[-2:] == ["Score: 0 / 100", "Next: write MNISTDataset.__init__ (dataset.py:31): replace its "
+                                            "`raise NotImplementedError` with your code"]
+
+
+def test_json_prints_the_results_and_nothing_else(data_dir, tmp_path):
+    results = tmp_path / "results.json"
+    done = run_grader(ASSIGNMENT, "--data-dir", data_dir, "--json", "--results", results, "--fail-under", "0")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(results.read_text())
+
+
+def test_version_and_options_that_do_not_go_together():
+    done = run_grader("--version")
+    assert done.returncode == 0 and done.stdout.startswith("python -m grader ") and "mnist-mlp-kit" in done.stdout
+    for options in (("--watch", "--json"), ("--watch", "--fail-under", "50"), ("--quiet", "--verbose")):
+        done = run_grader(ASSIGNMENT, *options)
+        assert done.returncode == 2 and "grader: error:" in done.stderr, options
