@@ -91,7 +91,8 @@ def likely_cause(report: Report, result: Result) -> Result | None:
 
 def hint(result: Result) -> str:
     """The likely bug, as the message shown says it ("" where this view shows none)."""
-    found = re.search(f"^{re.escape(HINT)}(.*)$", result.message, flags=re.MULTILINE)
+    verdict = re.split(r"\n(?:Your code printed|Traceback \(your files\)):", result.message, maxsplit=1)[0]
+    found = re.search(f"^{re.escape(HINT)}(.*)$", verdict, flags=re.MULTILINE)  # not a line student code printed
     return found.group(1) if found else ""
 
 
