@@ -119,8 +119,7 @@ def test_the_stubs_report_is_a_line_per_part_and_fail_under_exits_1(data_dir):
     lines = done.stdout.splitlines()
     assert len(lines) <= 12, done.stdout  # it was 200 lines: a block for each of the 25 checks
     assert sum(line.startswith(("  dataset.py:", "  model.py:", "  training.py:")) for line in lines) == 5
-    assert lines[-2:] == ["Score: 0 / 100", "Next: write MNISTDataset.__init__ (dataset.py:31): replace its "
-                                            "`raise NotImplementedError` with your code"]
+    assert lines[-2:] == ["Score: 0 / 100", "Next: write MNISTDataset.__init__, at dataset.py:31"]
 
 
 def test_json_prints_the_results_and_nothing_else(data_dir, tmp_path):

@@ -107,7 +107,7 @@ def next_step(report: Report) -> str:
     from no other."""
     if parts := unwritten(report):
         first = next(iter(parts))
-        return f"write {first.part} ({first}): replace its `raise NotImplementedError` with your code"
+        return f"write {first.part}, at {first}"
     roots = [r for r in to_fix(report) if likely_cause(report, r) is None]
     if roots:
         what = hint(roots[0])

@@ -42,8 +42,8 @@ def _leading(report: Report, console: Console) -> None:
         waiting = sum(len(checks) for checks in parts.values())
         which = "every check waits" if waiting == len(report.results) else f"{waiting} of {len(report.results)} " \
                                                                             "checks wait"
-        console.print(Text(f"Still to write: {_count(len(parts), 'part')} still raising NotImplementedError; "
-                           f"{which} on them:"))
+        console.print(Text(f"Still to write: {_count(len(parts), 'part')} raise NotImplementedError; {which} on "
+                           "them:"))
         width = max(len(str(stub)) for stub in parts)
         for stub in parts:
             console.print(Text(f"  {str(stub):<{width}}  {stub.part}"))
@@ -59,8 +59,7 @@ def _leading(report: Report, console: Console) -> None:
                            f"{sum(r.score for r in passed):g} points.", style="green"))
     for line in [*report.notes(), *(f"Problem: {problem}" for problem in report.problems)]:
         console.print(Text(line))
-    console.print(Text(f"Sandbox: {report.sandbox or report.protections} (--verbose says what it held)",
-                       style="dim"))
+    console.print(Text(f"Sandbox: {report.sandbox or report.protections}; --verbose says more", style="dim"))
     console.print(_score(report))
     console.print(Text(f"Next: {next_step(report)}", style="bold"))
 

@@ -118,8 +118,8 @@ class Jail:
     @property
     def in_brief(self) -> str:
         """The mode and whom student code ran as, in one line, for the terminal."""
-        who = f"as uid {self.user.uid}, a user of its own" if self.own_user else "as you (the grader is not root)"
-        return f"{self.mode}: student code ran {who}"
+        who = f"uid {self.user.uid} (a user of its own)" if self.own_user else "as you (the grader is not root)"
+        return f"{self.mode}, {who}"
 
     @property
     def protections(self) -> str:
