@@ -77,7 +77,7 @@ def test_zip_holds_the_scripts_at_its_root_and_the_kit_beside_them(autograder_zi
     with zipfile.ZipFile(autograder_zip) as archive:
         modes = {info.filename: stat.S_IMODE(info.external_attr >> 16) for info in archive.infolist()}
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
-    assert {"pyproject.toml", "Makefile", "README.md", "grader/rubric.toml", "grader/checks/pytest.ini",
+    assert {"pyproject.toml", "Makefile", "README.md", "grader/rubric.toml", "grader/judge/checks/pytest.ini",
             "solutions/dataset.py", "solutions/model.py", "solutions/training.py"} <= set(modes)
     tops = {name.split("/")[0] for name in modes}
     assert not tops & {"tests", "assignment", ".venv", ".cache", "dist", "data", "bench"}, tops
