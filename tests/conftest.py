@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,13 +65,30 @@ def grade(folder: Path, data_dir: Path, tmp_path: Path) -> Grade:
     return Grade(Results.read(results), done.stdout)
 
 
-def grade_as_a_class(submissions: dict[str, Path], data_dir: Path, out: Path) -> dict[str, Grade]:
+def grade_as_a_class(submissions: dict[str, Path], data_dir: Path, out: Path) -> dict[str, Grade | str]:
     """Grade ``submissions`` (name: path) one after another with one warm grader, as ``grade-all`` does: what
-    a test module of many submissions shares (each gets all a single grade gets; ``test_warm`` proves it)."""
+    a test module of many submissions shares (each gets all a single grade gets; ``test_warm`` proves it).
+    Each its grade, or why it could not be graded."""
     from grader.integrations import warm
 
     graded = warm.grade_locally(submissions, out, data_dir, RUBRIC, workers=1)
     return {g.student: Grade(g.results) if g.results else g.error for g in graded}
+
+
+@pytest.fixture(scope="session")
+def classes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, Grade | str]]:
+    """``classes(name, make)``: the corpus ``name``, made by ``make(folder)`` (a dict of name: submission),
+    graded as a class once per test process: a module's fixture may be set up again when xdist runs another
+    module's tests between its own, and the class is not graded again."""
+    graded: dict[str, dict[str, Grade | str]] = {}
+
+    def get(name: str, make: Callable[[Path], dict[str, Path]]) -> dict[str, Grade | str]:
+        if name not in graded:
+            submissions = make(tmp_path_factory.mktemp(name))
+            graded[name] = grade_as_a_class(submissions, data_dir, tmp_path_factory.mktemp(f"{name}-graded"))
+        return graded[name]
+
+    return get
 
 
 def verdicts(grade: Grade) -> dict[str, tuple[float, str]]:

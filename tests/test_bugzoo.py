@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Grade, grade, grade_as_a_class, lost, verdicts
+from tests.conftest import Grade, grade, lost, verdicts
 from tests.zoo import ZOO
 
 pytestmark = pytest.mark.xdist_group("bug_zoo")  # one test process grades the whole zoo, once
@@ -19,11 +19,9 @@ STALLED = {"zero_grad_after_backward", "step_before_backward"}
 COLD = ZOO[::4]  # every fourth bug, graded from a cold start too
 
 
-@pytest.fixture(scope="module")
-def zoo(data_dir, tmp_path_factory) -> dict[str, Grade]:
-    made = tmp_path_factory.mktemp("bug-zoo")
-    return grade_as_a_class({bug.name: bug.apply(made / bug.name) for bug in ZOO}, data_dir,
-                            tmp_path_factory.mktemp("graded"))
+@pytest.fixture
+def zoo(classes) -> dict[str, Grade | str]:
+    return classes("bug-zoo", lambda folder: {bug.name: bug.apply(folder / bug.name) for bug in ZOO})
 
 
 def test_zoo_is_big_enough():

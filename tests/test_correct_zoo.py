@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import Grade, grade, grade_as_a_class, verdicts
+from tests.conftest import Grade, grade, verdicts
 from tests.correct_notebooks import NOTEBOOKS, Notebook
 from tests.correct_zoo import CORRECT, Correct
 
@@ -49,11 +49,9 @@ def made(entry: Correct | Notebook, into: Path) -> Path:
     return entry.write(into / entry.name)
 
 
-@pytest.fixture(scope="module")
-def zoo(data_dir, tmp_path_factory) -> dict[str, Grade]:
-    folder = tmp_path_factory.mktemp("correct-zoo")
-    return grade_as_a_class({entry.name: made(entry, folder) for entry in ENTRIES}, data_dir,
-                            tmp_path_factory.mktemp("graded"))
+@pytest.fixture
+def zoo(classes) -> dict[str, Grade | str]:
+    return classes("correct-zoo", lambda folder: {entry.name: made(entry, folder) for entry in ENTRIES})
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry.name for entry in ENTRIES])

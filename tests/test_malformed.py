@@ -10,7 +10,7 @@ import time
 import pytest
 
 from grader.pipeline import SCRATCH_PREFIX
-from tests.conftest import Grade, grade, grade_as_a_class, run_grader, verdicts
+from tests.conftest import Grade, grade, run_grader, verdicts
 from tests.malformed import CORPUS
 
 pytestmark = pytest.mark.xdist_group("malformed")  # one test process grades the graded ones, once
@@ -36,11 +36,9 @@ def test_nothing_to_grade_is_one_line_and_exit_status_2(case, data_dir, tmp_path
     assert not (tmp_path / "r.json").exists()
 
 
-@pytest.fixture(scope="module")
-def graded(data_dir, tmp_path_factory) -> dict[str, Grade]:
-    made = tmp_path_factory.mktemp("malformed")
-    return grade_as_a_class({case.name: case.build(made / case.name) for case in GRADED}, data_dir,
-                            tmp_path_factory.mktemp("graded"))
+@pytest.fixture
+def graded(classes) -> dict[str, Grade | str]:
+    return classes("malformed", lambda folder: {case.name: case.build(folder / case.name) for case in GRADED})
 
 
 @pytest.mark.parametrize("case", GRADED, ids=[case.name for case in GRADED])

@@ -96,7 +96,8 @@ class Results:
                 outcome = Outcome(test["tags"][0], test["name"], float(test["score"]), float(test["max_score"]),
                                   test["status"], test.get("output", ""), test.get("visibility", "visible"))
                 checks[outcome.id] = outcome
-            return cls(float(data["score"]), data.get("output", ""), checks, float(data.get("execution_time", 0)),
+            score = float(data["score"]) if "score" in data else sum(outcome.score for outcome in checks.values())
+            return cls(score, data.get("output", ""), checks, float(data.get("execution_time", 0)),
                        data.get("visibility", "visible"), data.get("extra_data", {}).get("fingerprint", {}),
                        data.get("leaderboard", []))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
