@@ -11,9 +11,12 @@ its own user alone.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,6 +42,8 @@ from grader.sandbox.users import GradingUser
 PYTEST_ARGS = ["-c", str(checks.FOLDER / "pytest.ini"), "--rootdir", str(checks.FOLDER), "-p", "no:cacheprovider",
                "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging", "-p", "no:unraisableexception",
                "-p", "no:threadexception"]
+# What a user's environment adds to their own pytest runs (a CI job's -x or -n 2, a plugin) is not for the checks.
+PYTEST_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
 MEMORY_NEEDED = 700 << 20  # the least a grade runs in: the reference gets 100 in 768 MB, checks are killed in 512
@@ -124,12 +129,13 @@ class Grader:
     def _run_checks(self, deadline: float) -> list[Result]:
         """Every check of the rubric, run on the admitted submission: its result, in the rubric's order."""
         grading = Grading(self.rubric, self.worker, self.labels, self.decoys, self.references, deadline=deadline)
-        code = pytest.main([str(checks.FOLDER), *PYTEST_ARGS], plugins=[plugin := GradingPlugin(grading)])
-        if not self.worker.ready:
-            raise CannotGrade("the worker process could not start (is the Python environment complete?)")
+        with without_environment(PYTEST_ENVIRONMENT):
+            code = pytest.main([str(checks.FOLDER), *PYTEST_ARGS], plugins=[plugin := GradingPlugin(grading)])
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); "
                               "is the rubric in step with grader/judge/checks?")
+        if not self.worker.ready:
+            raise CannotGrade("the worker process could not start (is the Python environment complete?)")
         return [plugin.results[check_id] for check_id in self.rubric.checks]
 
     def close(self) -> None:
@@ -146,6 +152,16 @@ class Grader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def without_environment(names: tuple[str, ...]) -> Iterator[None]:
+    """Run the block with these environment variables unset, and set them back after it."""
+    kept = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(kept)
 
 
 def grade(path: Path, data_dir: Path, rubric_path: Path = RUBRIC, isolate: bool = True) -> Report:

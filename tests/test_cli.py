@@ -114,7 +114,9 @@ def test_messages_show_only_what_the_student_printed(data_dir, tmp_path):
 
 
 def test_the_stubs_report_is_a_line_per_part_and_fail_under_exits_1(data_dir):
-    done = run_grader(ASSIGNMENT, "--data-dir", data_dir, "--fail-under", "50", env=WIDE)
+    """Also: the options a user's environment gives their own pytest runs change nothing of the checks."""
+    own_pytest = {"PYTEST_ADDOPTS": "-x -k nothing -n 2 -p no:cacheprovider", "PYTEST_PLUGINS": "no_such_plugin"}
+    done = run_grader(ASSIGNMENT, "--data-dir", data_dir, "--fail-under", "50", env=WIDE | own_pytest)
     assert done.returncode == 1 and done.stderr == "grader: the score, 0, is below --fail-under 50\n"
     lines = done.stdout.splitlines()
     assert len(lines) <= 12, done.stdout  # it was 200 lines: a block for each of the 25 checks
