@@ -286,14 +286,16 @@ def train_instrumented(ctx: Context, seed: int) -> dict:
     optimizer = probes.RecordingSGD(model.parameters(), lr=0.0)
     loader = probes.ProbeLoader(_probe_batches(ctx))
     returned = train_epoch(model, optimizer, loader, criterion, probes.DEVICE)
-    return {
-        "batches": len(loader),
-        "returned": describe(returned),
-        "forwards": forwards.calls,
-        "losses": criterion.calls,
-        "wrong_moves": loader.moves,
+    return _epoch_record(loader, returned, forwards, criterion) | {
         "steps": [[None if g is None else g.numpy() for g in step] for step in optimizer.seen],
     }
+
+
+def _epoch_record(loader: probes.ProbeLoader, returned: Any, forwards: probes.ForwardLog,
+                  criterion: probes.SpyCriterion) -> dict:
+    """What an epoch over the probe batches showed, for train_epoch and test_epoch alike."""
+    return {"batches": len(loader), "returned": describe(returned), "forwards": forwards.calls,
+            "losses": criterion.calls, "wrong_moves": loader.moves}
 
 
 @observer
@@ -326,12 +328,7 @@ def test_instrumented(ctx: Context, seed: int) -> dict:
     changed = [name for name, value in model.state_dict().items()
                if not torch.equal(value.as_subclass(torch.Tensor), state_before[name])]
     grads = [p.grad is not None and bool((p.grad == 0.5).all()) for p in model.parameters()]
-    return {
-        "batches": len(loader),
-        "returned": describe(returned),
-        "forwards": forwards.calls,
-        "losses": criterion.calls,
-        "wrong_moves": loader.moves,
+    return _epoch_record(loader, returned, forwards, criterion) | {
         "changed_state": changed,
         "grads_kept": all(grads),
         "grad_enabled_after": grad_enabled_after,
