@@ -95,8 +95,9 @@ def test_every_target_and_variable_has_its_line_in_make_help():
 
 
 def test_a_gradebook_without_its_column_is_said_before_anything_runs():
-    done = subprocess.run(["make", "grade-all", "GRADEBOOK=export.csv"], cwd=KIT_ROOT, capture_output=True,
-                          text=True, timeout=60)
+    # --no-print-directory: run by `make test`, make would say it enters the folder
+    done = subprocess.run(["make", "--no-print-directory", "grade-all", "GRADEBOOK=export.csv"], cwd=KIT_ROOT,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and done.stdout == ""
     assert "GRADEBOOK=export.csv needs COLUMN=NAME" in done.stderr
 
