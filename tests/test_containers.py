@@ -39,6 +39,10 @@ SYSTEM = ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc")  # this machine's, 
 BUGS = ("no_zero_grad", "inputs_not_moved", "softmax_output", "test_loader_drop_last")
 HAZARDS = ("fork_bomb", "thread_bomb", "memory_spread", "fill_temp", "daemon", "forge_results")
 GRADESCOPE_MEMORY = "768m"  # Gradescope's default for an autograder
+# Docker's default capabilities leave out CAP_SYS_PTRACE: root may not read the memory maps of processes run
+# as the grading user, so memory spread over many processes (each under RLIMIT_DATA) ends at the check's time
+# limit instead of its memory limit; the container's own limit is still never reached (docs/sandbox.md).
+SAID_IN_A_CONTAINER = {"memory_spread": "was stopped after 30 s"}
 # Run a command as the container's first process would, then print the processes still alive (but zombies).
 # A process still tearing down (multiprocessing's resource tracker, whose parent just exited) gets 5 seconds.
 THEN_LIST_WHAT_IS_LEFT = """
@@ -213,7 +217,7 @@ def test_machine_hazards_are_contained_in_a_container(docker, tmp_path):
     for case in cases:
         graded = Results.read(out / case.name / RESULTS_FILE)
         assert lost(graded) == case.bug.loses, (case.name, graded.output)
-        assert case.message in case.says(graded), case.name
+        assert SAID_IN_A_CONTAINER.get(case.name, case.message) in case.says(graded), case.name
     assert Results.read(out / "reference" / RESULTS_FILE).score == 100
 
 
