@@ -3,6 +3,7 @@ Ctrl-C, which ends it cleanly."""
 
 from __future__ import annotations
 
+import io
 import queue
 import shutil
 import signal
@@ -11,7 +12,10 @@ import sys
 import threading
 import time
 
+from rich.console import Console
+
 from grader.config.paths import KIT_ROOT, SOLUTIONS
+from grader.integrations.watch import grade_on_save
 
 
 def test_a_saved_file_is_graded_again_and_ctrl_c_stops(data_dir, tmp_path):
@@ -43,3 +47,28 @@ def test_a_saved_file_is_graded_again_and_ctrl_c_stops(data_dir, tmp_path):
         watching.send_signal(signal.SIGINT)
         code = watching.wait(timeout=60)
     assert code == 0
+
+
+def test_a_save_made_during_the_first_grade_is_graded_again(tmp_path):
+    """The watcher is in place before the first grade begins: a save made while it runs (or the instant it
+    ends, before the loop waits) is not lost."""
+    folder = tmp_path / "lab"
+    folder.mkdir()
+    (folder / "model.py").write_text("hidden = 128\n")
+    stop, graded = threading.Event(), []
+
+    class SavingGrader:
+        def grade(self, submission, started):
+            graded.append((folder / "model.py").read_text())
+            if len(graded) == 1:
+                (folder / "model.py").write_text("hidden = 100\n")
+            else:
+                stop.set()
+            return "report"
+
+    watching = threading.Thread(target=grade_on_save, args=(SavingGrader(), folder, lambda report: None,
+                                                           Console(file=io.StringIO()), stop))
+    watching.start()
+    watching.join(timeout=30)
+    stop.set()
+    assert graded == ["hidden = 128\n", "hidden = 100\n"]

@@ -21,6 +21,8 @@ from watchfiles import Change, DefaultFilter, watch
 from grader.outputs.report import Report
 from grader.pipeline import CannotGrade, Grader
 
+WAKE_MS = 500  # how often the watch wakes with nothing saved: only its first wake-up is used, to start grading
+
 
 class SubmissionFiles(DefaultFilter):
     """The changes that can change a grade: any file of a submission folder but editors' and Python's
@@ -40,10 +42,16 @@ def grade_on_save(grader: Grader, submission: Path, show: Callable[[Report], Non
     until Ctrl-C (or until ``stop`` is set); ``CannotGrade`` if there is no such submission to watch."""
     if not submission.exists():
         raise CannotGrade(f"no such folder or file: {submission}")
-    regrade(grader, submission, show, console, because="started")
     folder = submission if submission.is_dir() else submission.parent  # editors save by renaming: watch the folder
-    for changes in watch(folder, watch_filter=SubmissionFiles(submission), stop_event=stop, raise_interrupt=False,
-                         recursive=submission.is_dir()):
+    saves = watch(folder, watch_filter=SubmissionFiles(submission), stop_event=stop, raise_interrupt=False,
+                  recursive=submission.is_dir(), yield_on_timeout=True, rust_timeout=WAKE_MS)
+    if next(saves, None) is None:  # stopped before it began
+        return
+    # The watcher is in place before the first grade: a save from now on is seen, even one made while it runs.
+    regrade(grader, submission, show, console, because="started")
+    for changes in saves:
+        if not changes:  # a wake-up with nothing saved
+            continue
         names = {Path(path).name for _, path in changes}
         kept = {Path(path).name for _, path in changes if Path(path).exists()}  # not an editor's scratch file
         regrade(grader, submission, show, console, because=f"{', '.join(sorted(kept or names))} changed")
