@@ -10,10 +10,7 @@ Gradescope), the report says what that leaves open.
 
 from __future__ import annotations
 
-import functools
 import os
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,20 +32,7 @@ FORCE_NO_NAMESPACES = "GRADER_NAMESPACES"  # =0: act as where no namespace can b
 
 def bubblewrap() -> str | None:
     """The bwrap binary, if the host is Linux and it is installed, allowed to make namespaces, and not switched off."""
-    return _bubblewrap() if host.current().bubblewrap_allowed() else None
-
-
-@functools.cache
-def _bubblewrap() -> str | None:
-    path = shutil.which("bwrap")
-    if path is None or os.environ.get(FORCE_FALLBACK) == "0":
-        return None
-    probe = [path, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "true"]
-    try:
-        ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        ok = False
-    return path if ok else None
+    return None if os.environ.get(FORCE_FALLBACK) == "0" else host.current().bubblewrap()
 
 
 def namespaces_wanted() -> bool:
@@ -156,24 +140,12 @@ def jail(submissions: Path, data_root: Path, temp: Path, user: GradingUser, disk
                     host.chosen_name(), host.start_method())
     hidden = {KIT_ROOT, *(p.resolve() for p in hide)}
     environment = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
-    # /tmp and /dev/shm (where DataLoader workers share their batches) are the only writable places: sized tmpfs
-    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for writable in TMPFS:
-        args += ["--perms", "01777", "--size", str(disk_mb << 20), "--tmpfs", str(writable)]
-    for path in sorted(hidden):
-        args += ["--tmpfs", str(path)]
-    for path in sorted({KIT_ROOT / "grader", *environment}):  # put back what the worker needs from covered places
-        if any(path.is_relative_to(h) for h in (*hidden, Path("/tmp"))):
-            args += ["--ro-bind", str(path), str(path)]
-    for folder in [INSIDE, SANDBOX_DATA, *(SANDBOX_DATA / p.relative_to(data_root) for p in data_root.rglob("*")
-                                          if p.is_dir())]:
-        args += ["--perms", "0755", "--dir", str(folder)]  # else made 0700: closed to the grading user
-    for file in sorted(data_root.rglob("*")):  # file by file: staged data links into a hidden folder
-        if file.is_file():
-            args += ["--ro-bind", str(file.resolve()), str(SANDBOX_DATA / file.relative_to(data_root))]
-    args += ["--ro-bind", str(submissions), str(SANDBOX_SUBMISSIONS),
-             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-             "--die-with-parent", "--new-session", "--chdir", str(INSIDE)]
+    # What the worker needs from covered places is put back, read-only
+    put_back = [path for path in sorted({KIT_ROOT / "grader", *environment})
+                if any(path.is_relative_to(h) for h in (*hidden, Path("/tmp")))]
+    args = host.current().bubblewrap_command(bwrap, TMPFS, disk_mb, sorted(hidden), put_back,
+                                             [INSIDE, SANDBOX_DATA], data_root, SANDBOX_DATA,
+                                             submissions, SANDBOX_SUBMISSIONS, INSIDE)
     return Jail(True, SANDBOX_SUBMISSIONS, SANDBOX_DATA, tuple(args), user, Path("/tmp"), None, real_labels,
                 submissions, host.chosen_name(), host.start_method())
 

@@ -170,8 +170,12 @@ class Host:
     def remove_ipc(self, uid: int) -> None:
         """Remove the System V objects ``uid`` owns (only where grading users exist)."""
 
-    def bubblewrap_allowed(self) -> bool:
-        return False
+    def bubblewrap(self) -> str | None:
+        """The bwrap binary where it can run (Linux only)."""
+        return None
+
+    def bubblewrap_command(self, *args: object) -> list[str]:
+        raise OSError("bubblewrap runs only on Linux")
 
     def namespaces_allowed(self) -> bool:
         return False

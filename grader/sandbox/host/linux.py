@@ -12,7 +12,9 @@ import ctypes
 import functools
 import os
 import resource
+import shutil
 import signal
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -167,6 +169,20 @@ def namespaces_work() -> bool:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 
+@functools.cache
+def bubblewrap() -> str | None:
+    """The bwrap binary, if it is installed and allowed to make namespaces here."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return None
+    probe = [path, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "true"]
+    try:
+        ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return path if ok else None
+
+
 class LinuxHost(Host):
     """Linux: the kernel's own mechanisms, as the kit has always used them."""
 
@@ -220,8 +236,31 @@ class LinuxHost(Host):
     def remove_ipc(self, uid: int) -> None:
         remove_ipc(uid)
 
-    def bubblewrap_allowed(self) -> bool:
-        return True
+    def bubblewrap(self) -> str | None:
+        return bubblewrap()
+
+    def bubblewrap_command(self, bwrap: str, writable: tuple[Path, ...], disk_mb: int, hidden: list[Path],
+                           put_back: list[Path], made: list[Path], data_root: Path, data_inside: Path,
+                           submissions: Path, submissions_inside: Path, chdir: Path) -> list[str]:
+        """bubblewrap's command line: a read-only file system; ``writable`` places as tmpfs of ``disk_mb``;
+        ``hidden`` covered, but ``put_back``; ``made`` (and the data's folders) made passable; the data file by
+        file and the submissions folder bound where the worker sees them; no network, a PID namespace of its own."""
+        # /tmp and /dev/shm (where DataLoader workers share their batches) are the only writable places: sized tmpfs
+        args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        for place in writable:
+            args += ["--perms", "01777", "--size", str(disk_mb << 20), "--tmpfs", str(place)]
+        for path in hidden:
+            args += ["--tmpfs", str(path)]
+        for path in put_back:
+            args += ["--ro-bind", str(path), str(path)]
+        for folder in [*made, *(data_inside / p.relative_to(data_root) for p in data_root.rglob("*") if p.is_dir())]:
+            args += ["--perms", "0755", "--dir", str(folder)]  # else made 0700: closed to the grading user
+        for file in sorted(data_root.rglob("*")):  # file by file: staged data links into a hidden folder
+            if file.is_file():
+                args += ["--ro-bind", str(file.resolve()), str(data_inside / file.relative_to(data_root))]
+        return args + ["--ro-bind", str(submissions), str(submissions_inside),
+                       "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                       "--die-with-parent", "--new-session", "--chdir", str(chdir)]
 
     def namespaces_allowed(self) -> bool:
         return namespaces_work()
