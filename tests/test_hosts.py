@@ -160,29 +160,33 @@ def test_portable_host_and_spawned_workers_judge_as_the_default(folder, data_dir
     assert len(notes) == 1 and notes[0].startswith("grader: note: ") and "Traceback" not in said, said
 
 
-@pytest.mark.xdist_group("bug_zoo")  # with test_bugzoo: the default grades of the zoo are made once
-def test_the_bug_zoo_is_judged_alike_elsewhere(classes, data_dir, tmp_path, monkeypatch):
-    default = classes("bug-zoo", lambda folder: {bug.name: bug.apply(folder / bug.name) for bug in ZOO})
+def test_the_bug_zoo_is_judged_alike_elsewhere(data_dir, tmp_path, monkeypatch):
+    """A sample of the bug zoo (all of it with ``GRADER_ALL_HOSTS=1``), each graded as a class by one warm grader
+    by default and under the portable host with spawned workers: each check's points and message are the same."""
+    submissions = {bug.name: bug.apply(tmp_path / "made" / bug.name) for bug in SAMPLE}
+    for name, value in DEFAULT.items():
+        monkeypatch.setenv(name, value)
+    default = grade_as_a_class(submissions, data_dir, tmp_path / "default")
     for name, value in ELSEWHERE.items():
         monkeypatch.setenv(name, value)
-    elsewhere = grade_as_a_class({bug.name: bug.apply(tmp_path / "made" / bug.name) for bug in SAMPLE}, data_dir,
-                                 tmp_path / "graded")
-    differ = {bug.name: (verdicts(elsewhere[bug.name]), verdicts(default[bug.name])) for bug in SAMPLE
-              if verdicts(elsewhere[bug.name]) != verdicts(default[bug.name])}
+    elsewhere = grade_as_a_class(submissions, data_dir, tmp_path / "elsewhere")
+    assert all(isinstance(grade, Grade) for grade in [*default.values(), *elsewhere.values()]), (default, elsewhere)
+    differ = {name: (verdicts(elsewhere[name]), verdicts(default[name])) for name in submissions
+              if verdicts(elsewhere[name]) != verdicts(default[name])}
     assert differ == {}, json.dumps(differ, indent=1)[:4000]
 
 
 @pytest.mark.skipif(not EVERYTHING, reason="the whole correct zoo under spawn takes half an hour: GRADER_ALL_HOSTS=1")
-@pytest.mark.xdist_group("correct_zoo")
-def test_the_correct_zoo_is_judged_alike_elsewhere(classes, data_dir, tmp_path, monkeypatch):
+def test_the_correct_zoo_is_judged_alike_elsewhere(data_dir, tmp_path, monkeypatch):
     from tests.test_correct_zoo import ENTRIES, made
-    default = classes("correct-zoo", lambda folder: {entry.name: made(entry, folder) for entry in ENTRIES})
+    submissions = {entry.name: made(entry, tmp_path / "made") for entry in ENTRIES}
+    for name, value in DEFAULT.items():
+        monkeypatch.setenv(name, value)
+    default = grade_as_a_class(submissions, data_dir, tmp_path / "default")
     for name, value in ELSEWHERE.items():
         monkeypatch.setenv(name, value)
-    elsewhere = grade_as_a_class({entry.name: made(entry, tmp_path / "made") for entry in ENTRIES}, data_dir,
-                                 tmp_path / "graded")
-    differ = [name for name in default if verdicts(elsewhere[name]) != verdicts(default[name])]
-    assert differ == []
+    elsewhere = grade_as_a_class(submissions, data_dir, tmp_path / "elsewhere")
+    assert [name for name in submissions if verdicts(elsewhere[name]) != verdicts(default[name])] == []
 
 
 # -- what a laptop meets: ended in bounded time, nothing left running --
