@@ -95,6 +95,7 @@ class Child:
     listener: socket.socket | None = None  # where it connects from, where it cannot inherit a socket
     token: bytes = b""
     started: float = field(default_factory=time.time)
+    ready: bool = False
 
     @property
     def pid(self) -> int:
@@ -102,6 +103,8 @@ class Child:
 
     def await_ready(self, timeout: float) -> None:
         """Wait until the child has imported torch and sealed itself, ready for its check."""
+        if self.ready:
+            return
         deadline = time.monotonic() + timeout
         try:
             if self.socket is None:
@@ -121,6 +124,7 @@ class Child:
         if not ready:
             raise WorkerBroken("the worker process ended")
         self.socket.settimeout(None)
+        self.ready = True
 
     def close(self) -> None:
         for end in (self.socket, self.listener):
