@@ -30,7 +30,7 @@ from tests.hostile import HOSTILE, TEST_BODY, TRAIN_BODY, hostile
 from tests.zoo import ZOO
 
 ELSEWHERE = {host.HOST_VARIABLE: "portable", host.START_VARIABLE: "spawn", jail.FORCE_FALLBACK: "0"}
-DEFAULT = {jail.FORCE_FALLBACK: "0"}  # as the default grades of the other test modules run here (no bubblewrap)
+DEFAULT = {jail.FORCE_FALLBACK: "0"}  # the Linux host without bubblewrap, which the portable host never has
 EVERYTHING = os.environ.get("GRADER_ALL_HOSTS") == "1"
 SAMPLE = ZOO if EVERYTHING else ZOO[::15]  # three bugs in CI; every bug with GRADER_ALL_HOSTS=1
 
