@@ -273,22 +273,24 @@ class Worker:
         return sorted(ours)
 
     def _seen(self, found: set[int]) -> set[int]:
-        """Remember each process of the check by its start time; those still alive, and born when they were."""
+        """Remember each process of the check by its start time; those still alive, and born when they were.
+        The guard's thread and this one both ask: each works on its own copy, and forgets with ``pop``."""
         import psutil  # the portable host's: only there does the grader lose track of orphans
-        for pid in found - set(self.seen):
+        seen = self.seen
+        for pid in found - set(seen):
             try:
-                self.seen[pid] = psutil.Process(pid).create_time()
+                seen[pid] = psutil.Process(pid).create_time()
             except psutil.Error:
                 pass
         alive = set()
-        for pid, born in list(self.seen.items()):
+        for pid, born in list(seen.items()):
             try:
                 if psutil.Process(pid).create_time() == born:
                     alive.add(pid)
                     continue
             except psutil.Error:
                 pass
-            del self.seen[pid]
+            seen.pop(pid, None)
         return alive
 
     def temp_bytes(self) -> int:
