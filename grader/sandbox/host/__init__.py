@@ -257,6 +257,7 @@ def notes() -> list[str]:
         said.append(f"{START_VARIABLE}={forced_start} cannot be used here: workers start by {start_method()}")
     host = current()
     if host.name != "linux":
-        system = {"darwin": "macOS", "win32": "Windows"}.get(sys.platform, sys.platform)
+        system = {"darwin": "macOS", "win32": "Windows", "linux": f"Linux with {HOST_VARIABLE}=portable"}.get(
+            sys.platform, sys.platform)
         said.append(f"{system} (the portable host): {host.lacks}")
     return said
