@@ -29,6 +29,14 @@ SUBMISSIONS ?= submissions
 #: ROSTER=FILE        grade-all: which student each submission is (columns submission, student)
 #: SCHEDULER=ADDRESS  grade-all: grade on this Dask cluster (tcp://HOST:PORT)
 #: PYTHON=COMMAND     the Python 3.11+ that makes .venv (default: python3)
+#: TORCH=cpu          Linux without an NVIDIA GPU: set up .venv with PyTorch's CPU-only wheels (no CUDA libraries)
+
+# TORCH=cpu: torch and torchvision, at pyproject.toml's versions, from PyTorch's CPU-only index first; where that
+# index is unreachable, one line says so and pip installs them from the default index (with CUDA's libraries).
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+TORCH_PINS = $(shell sed -n 's/^ *"\(torch[a-z]*==[^"]*\)".*/\1/p' pyproject.toml)
+CPU_TORCH = $(PY) -m pip install --quiet --retries 1 --timeout 20 --index-url $(TORCH_CPU_INDEX) $(TORCH_PINS) \
+	|| echo "make: PyTorch's CPU-only index is unreachable: installing torch from the default index instead"
 
 # One line, not a traceback, where the Python that would make the venv is too old (it may be Python 2)
 PYTHON_CHECK = import sys; sys.exit(sys.version_info < (3, 11) and "The kit needs Python 3.11 or newer; $(PYTHON) is \
@@ -70,6 +78,7 @@ help:  ## this list (what a bare `make` does)
 $(RUNTIME): pyproject.toml
 	@$(PYTHON) -c '$(PYTHON_CHECK)'
 	$(PYTHON) -m venv $(VENV)
+	$(if $(filter cpu,$(TORCH)),$(CPU_TORCH))
 	$(PY) -m pip install --quiet --editable .
 	touch $@
 

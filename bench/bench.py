@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
+
 from grader.config.paths import DATA_DIR
+from grader.sandbox import host
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
@@ -33,12 +35,12 @@ CORES = os.cpu_count() or 1
 
 def timed(*command: str | Path, cwd: Path = KIT_ROOT, env: dict | None = None) -> tuple[float, float]:
     """Wall seconds, and the peak resident MiB of any process it ran (children are reaped in turn)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before = host.current().peak_child_rss_mb() or 0.0
     started = time.perf_counter()
     subprocess.run([str(c) for c in command], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    return seconds, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return seconds, max(before, host.current().peak_child_rss_mb() or 0.0)
 
 
 def python(*args: str | Path) -> list[str | Path]:
@@ -90,11 +92,12 @@ def peak_pss_per_grader(batch: subprocess.Popen, every: float = 0.25) -> list[fl
     peak = [0.0]
 
     def pss(pid: int) -> int:
+        """KiB: proportional memory where the system measures it (Linux), else unique memory."""
         try:
-            with open(f"/proc/{pid}/smaps_rollup") as rollup:
-                return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
-        except (OSError, StopIteration):
+            memory = psutil.Process(pid).memory_full_info()
+        except psutil.Error:
             return 0
+        return getattr(memory, "pss", memory.uss) >> 10
 
     def sample() -> None:
         from grader.sandbox.processes import descendants
@@ -111,9 +114,8 @@ def peak_pss_per_grader(batch: subprocess.Popen, every: float = 0.25) -> list[fl
 
 def _cmdline(pid: int) -> bytes:
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as file:
-            return file.read()
-    except OSError:
+        return "\0".join(psutil.Process(pid).cmdline()).encode()
+    except psutil.Error:
         return b""
 
 

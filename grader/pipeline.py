@@ -32,7 +32,7 @@ from grader.judge.plugin import GradingPlugin
 from grader.judge.result import Result
 from grader.outputs.printable import printable
 from grader.outputs.report import Report
-from grader.sandbox import cgroups, jail, processes
+from grader.sandbox import host, jail, processes
 from grader.sandbox.errors import StudentError, WorkerBroken
 from grader.sandbox.session import Worker
 from grader.sandbox.users import GradingUser
@@ -68,7 +68,7 @@ class Grader:
             self.labels, self.decoys = Labels.load(data_dir), data.decoy_test_labels()
         except (RubricError, DataNotFound) as error:
             raise CannotGrade(str(error)) from None
-        memory = cgroups.memory_for_this_process()
+        memory = host.current().memory_for_this_process()
         if memory < MEMORY_NEEDED:
             raise CannotGrade(f"the grader needs {MEMORY_NEEDED >> 20:,} MiB of memory to grade (a worker imports "
                               f"torch, about 700 MiB), and it has {memory >> 20:,} MiB here: give it more (on "

@@ -30,6 +30,7 @@ COMMANDS = {
     "kit.classroom_template": "kit.classroom_template",
     "bench.bench": "bench.bench",
     "bench.calibrate": "bench.calibrate",
+    "bench.starts": "bench.starts",
     "tests.snapshot": "tests.snapshot",
 }
 DOCUMENTED_IN_FULL = ("grader", "grader.batch")  # every option of these is named somewhere in the docs

@@ -23,7 +23,7 @@ import pytest
 from grader.config.paths import KIT_ROOT, RUBRIC, SOLUTIONS
 from grader.outputs.results import RESULTS_FILE, Results
 from grader.sandbox import jail, users
-from grader.sandbox.cgroups import Group
+from grader.sandbox.host.cgroups import Group
 from tests.conftest import run_grader
 from tests.hostile import HOSTILE
 from tests.zoo import Bug

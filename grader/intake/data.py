@@ -102,7 +102,10 @@ def stage(root: Path, into: Path) -> Path:
         if key == ("test", "labels"):
             write_idx(target / name, decoy_test_labels())
         elif readable_by_others(source / name):
-            (target / name).symlink_to((source / name).resolve())
+            try:
+                (target / name).symlink_to((source / name).resolve())
+            except OSError:  # Windows lets only administrators (or developer mode) make links: a copy does
+                shutil.copyfile(source / name, target / name)
         else:
             shutil.copyfile(source / name, target / name)
     return into

@@ -4,6 +4,11 @@ It talks to the grading process over a ``SOCK_SEQPACKET`` socket. ``spawn`` arri
 descriptors, the check's session socket and the pipe that captures its output; the zygote forks a
 child that serves observer calls on that socket. ``reap`` kills the child and everything it started,
 and reports how the child ended. The zygote never imports the submission itself.
+
+Where workers start without ``fork`` (``GRADER_START=spawn``; Windows, macOS), ``main_spawned`` is a
+check's child on its own: a fresh interpreter that prepares itself as the zygote would (torch, MNIST, the
+disguise, the seal), says it is ready, takes the check's setup as its first message, and then serves the
+check exactly as a forked child does. The grading process ends it and all it started.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import socket
 import sys
@@ -28,7 +32,7 @@ from grader.config.paths import KIT_ROOT
 from grader.intake import data
 from grader.observe import disguise, observers, probes, seal
 from grader.observe.student import StudentCode, describe_error
-from grader.sandbox import jail, processes, protocol, users, wire
+from grader.sandbox import host, jail, processes, protocol, wire
 
 MAX_REQUEST = 64 << 20
 
@@ -75,6 +79,12 @@ def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, t
     os.close(output_fd)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     processes.die_with_parent()
+    serve_child(socket.socket(fileno=session_fd), request, mnist, temp, sealed, namespaces)
+
+
+def serve_child(session: socket.socket, request: dict, mnist: dict, temp: Path | None, sealed: seal.Seal,
+                namespaces: bool) -> None:
+    """A check's child, forked or spawned: bound it, then serve the check's observer calls."""
     folder = Path(request["submission"])
     confine(request["limits"], request.get("uid"), temp, namespaces)
     torch.set_num_threads(1)
@@ -82,27 +92,19 @@ def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, t
     sys.path[:] = [str(folder)] + [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     os.chdir(folder)
     ctx = observers.Context(StudentCode(folder), Path(request["data_root"]), mnist)
-    serve_check(socket.socket(fileno=session_fd), ctx, sealed.broken)
+    serve_check(session, ctx, sealed.broken)
 
 
 def confine(limits: dict, uid: int | None, temp: Path | None, namespaces: bool) -> None:
-    """Bound this check's child and become the grading user, before any student code runs."""
-    with open("/proc/self/oom_score_adj", "w") as score:
-        score.write("1000")  # past the memory limit, the kernel ends this child, not the zygote
-    memory, disk = limits["memory_mb"] << 20, limits["disk_mb"] << 20
-    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
+    """Bound this check's child and become the grading user, before any student code runs (as far as the
+    host allows: elsewhere than Linux, the grader's watchdog holds the limits and student code runs as you)."""
+    host.current().confine(limits)
     if temp is not None:  # libraries write their caches and settings here, not in an unwritable home
         os.environ.update({"HOME": str(temp), "TMPDIR": str(temp), "MPLCONFIGDIR": str(temp / ".config" / "matplotlib"),
                            "XDG_CACHE_HOME": str(temp / ".cache"), "XDG_CONFIG_HOME": str(temp / ".config"),
                            "TORCH_HOME": str(temp / ".cache" / "torch")})
         tempfile.tempdir = str(temp)
-    if uid is not None:
-        if namespaces:
-            jail.own_namespaces()  # as root, while it may; where it may not, the report says what that leaves
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits["tasks"], limits["tasks"]))
-        users.become(uid)
+    host.current().become(uid, limits, namespaces)
 
 
 def clean(folders: list[Path]) -> None:
@@ -143,7 +145,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--emptied", type=Path, action="append", default=[],
                         help="a folder the checks may write to, emptied after each (repeatable)")
     parser.add_argument("--no-namespaces", action="store_true", help="do not give checks namespaces of their own")
+    parser.add_argument("--host", choices=host.HOSTS, default="linux", help="the host layer the grader chose")
     args = parser.parse_args(argv)
+    host.use(args.host)
     ctrl = socket.socket(fileno=args.ctrl_fd)
     try:
         serve(ctrl, args)
@@ -153,16 +157,21 @@ def main(argv: list[str]) -> None:
         processes.kill_descendants()
 
 
-def serve(ctrl: socket.socket, args: argparse.Namespace) -> None:
-    processes.die_with_parent()  # a grader that is killed takes its zygote along, and the zygote its children
-    processes.become_subreaper()
-    mnist = load_mnist(args.data_root)
-    # Out of student code's sight, then sealed: what it will find, and what it must leave as it found it.
+def prepare(data_root: Path) -> tuple[dict, seal.Seal]:
+    """What every check's child starts from: MNIST loaded, the grader's modules out of student code's sight,
+    then sealed (what it will find, and what it must leave as it found it)."""
+    mnist = load_mnist(data_root)
     grader_modules = [module for name, module in sys.modules.items() if name.split(".")[0] == disguise.PACKAGE]
     disguise.hide(KIT_ROOT)
     sys.argv, sys.orig_argv = ["-c"], [sys.orig_argv[0], "-c"]
     probes.settle()
-    sealed = seal.Seal(grader_modules)
+    return mnist, seal.Seal(grader_modules)
+
+
+def serve(ctrl: socket.socket, args: argparse.Namespace) -> None:
+    processes.die_with_parent()  # a grader that is killed takes its zygote along, and the zygote its children
+    processes.become_subreaper()
+    mnist, sealed = prepare(args.data_root)
     ctrl.send(json.dumps({"ready": True}).encode())
     while True:
         message, fds, _, _ = socket.recv_fds(ctrl, 1 << 16, 2)
@@ -170,7 +179,7 @@ def serve(ctrl: socket.socket, args: argparse.Namespace) -> None:
             break
         request = json.loads(message)
         if request["op"] == "spawn":
-            pid = os.fork()
+            pid = host.current().fork()
             if pid == 0:
                 try:
                     run_child(ctrl, fds, request, mnist, args.temp, sealed, not args.no_namespaces)
@@ -184,3 +193,54 @@ def serve(ctrl: socket.socket, args: argparse.Namespace) -> None:
             ctrl.send(json.dumps({"pid": pid}).encode())
         elif request["op"] == "reap":
             ctrl.send(json.dumps(reap(request["pid"], request.get("expect_exit", False), args.emptied)).encode())
+
+
+def main_spawned(argv: list[str]) -> None:
+    """A check's child started as a fresh interpreter (``session.BOOT_SPAWNED``): ready itself, take the check's
+    setup, serve the check. Its output goes to its standard output, after ``--marker`` (what came before is the
+    interpreter's own start, not the check's)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--session-fd", type=int, help="the session socket, inherited (POSIX)")
+    parser.add_argument("--connect", type=int, help="the loopback port to take the session from (every system)")
+    parser.add_argument("--token", default="", help="what proves this child to the grader that listens on --connect")
+    parser.add_argument("--marker", required=True, help="written to the output just before the check starts")
+    parser.add_argument("--data-root", type=Path, required=True)
+    parser.add_argument("--temp", type=Path, help="the checks' temporary space (their home and TMPDIR)")
+    parser.add_argument("--no-namespaces", action="store_true", help="do not give checks namespaces of their own")
+    parser.add_argument("--host", choices=host.HOSTS, default="linux", help="the host layer the grader chose")
+    args = parser.parse_args(argv)
+    host.use(args.host)
+    processes.die_with_parent()
+    if args.session_fd is not None:
+        session = socket.socket(fileno=args.session_fd)
+    else:
+        session = socket.create_connection(("127.0.0.1", args.connect))
+        session.sendall(args.token.encode() + b"\n")
+    marker = args.marker.encode()
+    try:
+        mnist, sealed = prepare(args.data_root)
+        session.sendall(wire.encode({"ready": True}))
+        request = wire.decode(read_line(session))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.write(1, marker + b"\n")
+        serve_child(session, request, mnist, args.temp, sealed, not args.no_namespaces)
+    except (BrokenPipeError, ConnectionResetError, wire.WireError):  # the grader closed the session first
+        pass
+    except BaseException:  # the grader's own failure to set the check up: say what it was
+        traceback.print_exc()
+        os._exit(70)
+    finally:
+        os._exit(0)
+
+
+def read_line(session: socket.socket, most: int = 1 << 16) -> bytes:
+    """One line from ``session``, a byte at a time: nothing after it is taken from the socket (the next line
+    is the check's first call, which ``serve_check`` reads)."""
+    line = bytearray()
+    while not line.endswith(b"\n") and len(line) < most:
+        byte = session.recv(1)
+        if not byte:
+            break
+        line += byte
+    return bytes(line)

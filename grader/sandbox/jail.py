@@ -10,18 +10,14 @@ Gradescope), the report says what that leaves open.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import os
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.config.paths import CACHE, KIT_ROOT, SHIPPED_REFERENCE, SOLUTIONS
 from grader.intake.data import readable_by_others
-from grader.sandbox import users
+from grader.sandbox import host, users
 from grader.sandbox.users import GradingUser
 
 # Where bubblewrap shows the submissions and the data: names that say nothing of a grader, as a student's own
@@ -34,29 +30,9 @@ FORCE_FALLBACK = "GRADER_BUBBLEWRAP"  # =0: act as where bubblewrap cannot run (
 FORCE_NO_NAMESPACES = "GRADER_NAMESPACES"  # =0: act as where no namespace can be made (Docker's seccomp)
 
 
-@functools.cache
 def bubblewrap() -> str | None:
-    """The bwrap binary, if it is installed, allowed to make namespaces here, and not switched off."""
-    path = shutil.which("bwrap")
-    if path is None or os.environ.get(FORCE_FALLBACK) == "0":
-        return None
-    probe = [path, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "true"]
-    try:
-        ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        ok = False
-    return path if ok else None
-
-
-CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
-
-
-def own_namespaces() -> bool:
-    """Move this process (a check's child, before it runs student code) into a network and an IPC
-    namespace of its own, where the kernel lets it: no network, and no System V object that another
-    check made or could find. Docker's default seccomp profile refuses; then nothing changes (and the
-    grader removes the grading user's System V objects after each check)."""
-    return ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWIPC | CLONE_NEWNET) == 0
+    """The bwrap binary, if the host is Linux and it is installed, allowed to make namespaces, and not switched off."""
+    return None if os.environ.get(FORCE_FALLBACK) == "0" else host.current().bubblewrap()
 
 
 def namespaces_wanted() -> bool:
@@ -64,15 +40,9 @@ def namespaces_wanted() -> bool:
     return os.environ.get(FORCE_NO_NAMESPACES) != "0"
 
 
-@functools.cache
 def namespaces_allowed() -> bool:
-    """Whether ``own_namespaces`` works here (tried in a child process, which then exits)."""
-    if not namespaces_wanted():
-        return False
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0 if own_namespaces() else 1)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    """Whether a check's child can have a network and an IPC namespace of its own here (the host tries)."""
+    return namespaces_wanted() and host.current().namespaces_allowed()
 
 
 @dataclass(frozen=True)
@@ -88,6 +58,8 @@ class Jail:
     temp_outside: Path | None = None  # the same, seen from the grading process (None: a tmpfs)
     real_labels: Path | None = None  # the true test labels, to say whether student code could read them
     submissions: Path | None = None  # the folder that holds each grade's submission, as the grader sees it
+    host: str = "linux"  # the host layer's name (``grader.sandbox.host``): linux, or portable
+    start: str = "fork"  # how the worker's children start: forked from the warm worker, or spawned fresh
 
     def inside(self, submission: Path) -> Path:
         """Where the worker sees ``submission``, a folder in ``submissions``."""
@@ -118,8 +90,10 @@ class Jail:
     @property
     def in_brief(self) -> str:
         """The mode and whom student code ran as, in one line, for the terminal."""
+        if self.host != "linux":
+            return f"{self.mode} ({self.host} host, {self.start}), as you"
         who = f"uid {self.user.uid} (a user of its own)" if self.own_user else "as you (the grader is not root)"
-        return f"{self.mode}, {who}"
+        return f"{self.mode}, {who}" + ("" if self.start == "fork" else f", {self.start}")
 
     @property
     def protections(self) -> str:
@@ -128,10 +102,16 @@ class Jail:
                else "as the grader's own user (the grader is not root, so it cannot change user: student code "
                     "can read and change what you can)")
         limits = "time, memory, CPU, process and temporary-file limits for each check's whole process tree"
+        started = "" if self.start == "fork" else f" Each check's child started as a fresh interpreter ({self.start})."
+        if self.host != "linux":
+            return (f"processes on the {self.host} host (no Linux sandbox here: {host.named(self.host).lacks}): "
+                    f"student code ran as the grader's own user and can read and change what you can; time, output, "
+                    f"memory, process and thread limits for each check's whole process tree, held by the grader's "
+                    f"watchdog; the network stays reachable.{started}")
         if self.bubblewrap:
             return (f"bubblewrap: student code ran {who}, on a read-only file system with the kit's reference "
                     f"solutions, cached expectations and the real test labels hidden, no network, its own PID "
-                    f"namespace; {limits}")
+                    f"namespace; {limits}{started and '.'}{started}")
         labels = ""
         if self.own_user:
             hidden = "hidden by file permissions" if not (self.real_labels and readable_by_others(self.real_labels)) \
@@ -141,12 +121,13 @@ class Jail:
         network = ("no network (each check in a network namespace of its own)" if namespaces_allowed()
                    else "the network stays reachable")
         return (f"processes (bubblewrap not available here): student code ran {who}{labels}; {limits}; {network}. "
-                "Install bubblewrap (Debian: apt-get install bubblewrap) where it can run for full isolation.")
+                "Install bubblewrap (Debian: apt-get install bubblewrap) where it can run for full isolation."
+                + started)
 
 
 def trusted(submission: Path, data_root: Path) -> Jail:
     """No jail: for the reference, whose code the grader trusts."""
-    return Jail(False, submission, data_root)
+    return Jail(False, submission, data_root, host=host.chosen_name(), start=host.start_method())
 
 
 def jail(submissions: Path, data_root: Path, temp: Path, user: GradingUser, disk_mb: int,
@@ -155,29 +136,18 @@ def jail(submissions: Path, data_root: Path, temp: Path, user: GradingUser, disk
     hiding the kit and ``hide``; ``temp`` is the check's writable space where bubblewrap cannot make one."""
     bwrap = bubblewrap() if isolate else None
     if bwrap is None:
-        return Jail(False, submissions, data_root, (), user, temp, temp, real_labels, submissions)
+        return Jail(False, submissions, data_root, (), user, temp, temp, real_labels, submissions,
+                    host.chosen_name(), host.start_method())
     hidden = {KIT_ROOT, *(p.resolve() for p in hide)}
     environment = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
-    # /tmp and /dev/shm (where DataLoader workers share their batches) are the only writable places: sized tmpfs
-    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for writable in TMPFS:
-        args += ["--perms", "01777", "--size", str(disk_mb << 20), "--tmpfs", str(writable)]
-    for path in sorted(hidden):
-        args += ["--tmpfs", str(path)]
-    for path in sorted({KIT_ROOT / "grader", *environment}):  # put back what the worker needs from covered places
-        if any(path.is_relative_to(h) for h in (*hidden, Path("/tmp"))):
-            args += ["--ro-bind", str(path), str(path)]
-    for folder in [INSIDE, SANDBOX_DATA, *(SANDBOX_DATA / p.relative_to(data_root) for p in data_root.rglob("*")
-                                          if p.is_dir())]:
-        args += ["--perms", "0755", "--dir", str(folder)]  # else made 0700: closed to the grading user
-    for file in sorted(data_root.rglob("*")):  # file by file: staged data links into a hidden folder
-        if file.is_file():
-            args += ["--ro-bind", str(file.resolve()), str(SANDBOX_DATA / file.relative_to(data_root))]
-    args += ["--ro-bind", str(submissions), str(SANDBOX_SUBMISSIONS),
-             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-             "--die-with-parent", "--new-session", "--chdir", str(INSIDE)]
+    # What the worker needs from covered places is put back, read-only
+    put_back = [path for path in sorted({KIT_ROOT / "grader", *environment})
+                if any(path.is_relative_to(h) for h in (*hidden, Path("/tmp")))]
+    args = host.current().bubblewrap_command(bwrap, TMPFS, disk_mb, sorted(hidden), put_back,
+                                             [INSIDE, SANDBOX_DATA], data_root, SANDBOX_DATA,
+                                             submissions, SANDBOX_SUBMISSIONS, INSIDE)
     return Jail(True, SANDBOX_SUBMISSIONS, SANDBOX_DATA, tuple(args), user, Path("/tmp"), None, real_labels,
-                submissions)
+                submissions, host.chosen_name(), host.start_method())
 
 
 def shut_in(submissions: Path, data_root: Path, scratch: Path, user: GradingUser, disk_mb: int,

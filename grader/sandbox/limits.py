@@ -12,28 +12,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from grader.config.limits import Limits
-from grader.sandbox import processes
-from grader.sandbox.cgroups import Group
+from grader.sandbox import host, processes
 
 
 def private_bytes(pid: int) -> int:
     """Memory a process holds that no other does (what forking from the warm worker added)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
-            return 1024 * sum(int(line.split()[1]) for line in rollup
-                              if line.startswith((b"Private_Clean:", b"Private_Dirty:", b"Swap:")))
-    except (OSError, ValueError, IndexError):
-        return 0
+    return host.current().private_bytes(pid)
 
 
 def threads(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith(b"Threads:"))
-    except (OSError, ValueError, StopIteration):
-        return 0
+    return host.current().threads(pid)
 
 
 class Guard(threading.Thread):
@@ -45,19 +36,23 @@ class Guard(threading.Thread):
     BACKSTOP = 0.25  # where the kernel holds them all (a control group, and bubblewrap's sized tmpfs)
 
     def __init__(self, members: Callable[[], list[int]], temp_bytes: Callable[[], int],
-                 group: Group | None, interval: float = INTERVAL) -> None:
+                 group: Any, interval: float = INTERVAL) -> None:
         super().__init__(daemon=True, name="sandbox-guard")
         self.members, self.temp_bytes, self.group, self.interval = members, temp_bytes, group, interval
         self.limits: Limits | None = None
         self.hit: str | None = None
         self.baseline_events: dict[str, int] = {}
+        self.own: tuple[int, int] = (0, 0)  # what a freshly started check's child holds before student code runs
         self.lock = threading.Lock()
         self.closed = threading.Event()
         self.start()
 
-    def watch(self, limits: Limits, baseline_memory: int = 0, baseline_tasks: int = 0) -> None:
+    def watch(self, limits: Limits, baseline_memory: int = 0, baseline_tasks: int = 0,
+              own: tuple[int, int] = (0, 0)) -> None:
+        """Watch a new check; ``own`` is the private memory and threads its child held before any student code
+        ran, where it started as a fresh interpreter (spawn) rather than forked from the warm worker."""
         with self.lock:
-            self.limits, self.hit = limits, None
+            self.limits, self.hit, self.own = limits, None, own
             if self.group is not None:
                 self.group.limit(baseline_memory + (limits.memory_mb << 20), baseline_tasks + limits.tasks)
                 self.baseline_events = self.group.events()
@@ -80,9 +75,10 @@ class Guard(threading.Thread):
             if events["tasks_max"] > self.baseline_events["tasks_max"]:
                 return "tasks"
         pids = self.members()
-        if sum(threads(pid) for pid in pids) >= limits.tasks:  # RLIMIT_NPROC may refuse before the group does
+        # RLIMIT_NPROC may refuse before the group does
+        if sum(threads(pid) for pid in pids) - self.own[1] >= limits.tasks:
             return "tasks"
-        if not kernel_holds and sum(private_bytes(pid) for pid in pids) > limits.memory_mb << 20:
+        if not kernel_holds and sum(private_bytes(pid) for pid in pids) - self.own[0] > limits.memory_mb << 20:
             return "memory"  # every process's memory map: some 10 ms of CPU a scan, so only where needed
         if self.temp_bytes() >= limits.disk_mb << 20:
             return "disk"

@@ -13,7 +13,6 @@ never every process of a uid.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import socket
@@ -22,15 +21,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.sandbox import host
+
 FIRST_UID = 100_000  # above the human and system ranges and nobody (65534): no account has these
 SMALL_FIRST_UID = 62_000  # where the user namespace maps only 65,536 uids (Podman, Docker's userns-remap)
 SLOTS = 1_000  # the uids of one network namespace's graders
 SHARED_TEMP = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))  # writable by every user
-PR_SET_NO_NEW_PRIVS = 38
 
 
 def is_root() -> bool:
-    return os.geteuid() == 0
+    """Whether grades get users of their own: the grader is root on a host that has grading users (Linux)."""
+    return host.current().is_root()
 
 
 @dataclass
@@ -81,24 +82,12 @@ def uid_block() -> range:
     """The uids this network namespace's graders take: ``SLOTS`` of them, at a place chosen by the namespace's
     identity among the uids this user namespace maps, so that graders in two namespaces (a grader on a host
     and one in a container) take different uids though they cannot see each other's claims."""
-    mapped = _mapped_uids()
+    mapped = host.current().mapped_uids()
     first = FIRST_UID if mapped >= FIRST_UID + SLOTS else SMALL_FIRST_UID
     blocks = max(1, (min(mapped, 2**31 - 1) - first) // SLOTS)
-    try:
-        identity = os.stat("/proc/self/ns/net").st_ino
-    except OSError:
-        identity = 0
+    identity = host.current().network_identity()
     start = first + (identity % blocks) * SLOTS
     return range(start, start + SLOTS)
-
-
-def _mapped_uids() -> int:
-    """One past the highest uid this user namespace maps (in the initial one, 2**32 - 1)."""
-    try:
-        rows = [line.split() for line in Path("/proc/self/uid_map").read_text().splitlines()]
-        return max(int(inside) + int(count) for inside, _, count in rows)
-    except (OSError, ValueError):
-        return 65_536
 
 
 def hold(uid: int) -> socket.socket | None:
@@ -114,41 +103,13 @@ def hold(uid: int) -> socket.socket | None:
 
 
 def processes_of(uid: int) -> list[int]:
-    """The live processes whose real uid is ``uid`` (read from ``status``: once a process changed its
-    uid, its /proc folder belongs to root)."""
-    found, wanted = [], f"\nUid:\t{uid}\t".encode()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/status", "rb") as status:
-                    text = status.read()
-            except OSError:
-                continue
-            state = text.find(b"\nState:\t")
-            if wanted in text and state >= 0 and text[state + 8:state + 9] != b"Z":
-                found.append(int(entry))
-    return found
-
-
-# /proc/sysvipc/<kind>: the id's column, the owner's column, and how to remove one (IPC_RMID is 0).
-IPC_KINDS = {"shm": (1, 7, lambda libc, ipc: libc.shmctl(ipc, 0, None)),
-             "msg": (1, 7, lambda libc, ipc: libc.msgctl(ipc, 0, None)),
-             "sem": (1, 4, lambda libc, ipc: libc.semctl(ipc, 0, 0))}
+    """The live processes whose real uid is ``uid`` (none where the host has no grading users)."""
+    return host.current().processes_of(uid)
 
 
 def remove_ipc(uid: int) -> None:
     """Remove the System V shared memory, message queues and semaphores that ``uid`` owns."""
-    libc = None
-    for kind, (id_column, uid_column, remove) in IPC_KINDS.items():
-        try:
-            rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) > uid_column and fields[uid_column] == str(uid):
-                libc = libc or ctypes.CDLL(None, use_errno=True)
-                remove(libc, int(fields[id_column]))
+    host.current().remove_ipc(uid)
 
 
 def _owned(top: Path, uid: int, remove: bool) -> int:
@@ -165,7 +126,7 @@ def _owned(top: Path, uid: int, remove: bool) -> int:
         except OSError:
             continue
         if info.st_uid == uid:
-            total += info.st_blocks * 512 if not stat.S_ISDIR(info.st_mode) else folder_bytes(Path(entry.path))
+            total += _bytes(info) if not stat.S_ISDIR(info.st_mode) else folder_bytes(Path(entry.path))
             if remove:
                 if stat.S_ISDIR(info.st_mode):
                     shutil.rmtree(entry.path, ignore_errors=True)
@@ -175,14 +136,6 @@ def _owned(top: Path, uid: int, remove: bool) -> int:
                     except OSError:
                         pass
     return total
-
-
-def become(uid: int) -> None:
-    """Drop every privilege for good: groups, gid, uid; and no setuid program can give them back."""
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
 def make_reachable(paths: Iterable[Path]) -> list[Path]:
@@ -212,9 +165,15 @@ def folder_bytes(folder: Path, stop_at: int = 1 << 40) -> int:
     for root, _, files in os.walk(folder):
         for name in files:
             try:
-                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+                total += _bytes(os.lstat(os.path.join(root, name)))
             except OSError:
                 pass
             if total >= stop_at:
                 return total
     return total
+
+
+def _bytes(info: os.stat_result) -> int:
+    """The space a file takes: its blocks where the system counts them (not Windows), else its size."""
+    blocks = getattr(info, "st_blocks", None)
+    return info.st_size if blocks is None else blocks * 512

@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from grader.sandbox import processes
+from grader.sandbox.host.procfs import kill_all, reap
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
@@ -130,7 +130,7 @@ class Group:
 
     def close(self) -> None:
         """Kill whatever is still in the group, then remove it, with any group left below it."""
-        processes.kill_all(self.members)
+        kill_all(self.members)
         for folder in set(self.folders.values()):
             for below in sorted(folder.rglob("*/"), key=lambda p: len(p.parts), reverse=True):
                 _rmdir(below)
@@ -153,5 +153,5 @@ def _rmdir(folder: Path) -> None:
         except FileNotFoundError:
             return
         except OSError:
-            processes.reap()  # our own killed children, if they are what keeps the group busy
+            reap()  # our own killed children, if they are what keeps the group busy
             time.sleep(0.02)
