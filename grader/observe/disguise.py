@@ -45,9 +45,10 @@ class _Finder(importlib.abc.MetaPathFinder):
         if not fullname.startswith(PACKAGE + ".") or fullname == __name__:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.origin is None or not spec.origin.endswith(".py") or spec.submodule_search_locations:
-            return spec  # packages keep their own loader: their __init__ defines nothing that runs later
-        return importlib.util.spec_from_file_location(fullname, spec.origin, loader=_Loader(Path(spec.origin)))
+        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+            return spec
+        return importlib.util.spec_from_file_location(fullname, spec.origin, loader=_Loader(Path(spec.origin)),
+                                                      submodule_search_locations=spec.submodule_search_locations)
 
 
 def load(name: str) -> ModuleType:

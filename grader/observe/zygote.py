@@ -209,8 +209,7 @@ def main_spawned(argv: list[str]) -> None:
     parser.add_argument("--no-namespaces", action="store_true", help="do not give checks namespaces of their own")
     parser.add_argument("--host", choices=host.HOSTS, default="linux", help="the host layer the grader chose")
     args = parser.parse_args(argv)
-    host.use(args.host)
-    processes.die_with_parent()
+    host.use(args.host)  # bound to the grading process's life already, by its first line (session.BOOT_SPAWNED)
     if args.session_fd is not None:
         session = socket.socket(fileno=args.session_fd)
     else:

@@ -37,8 +37,12 @@ MAX_RESPONSE = 256 << 20
 # code is (``grader.observe.disguise``), and the zygote is entered from this line's frame.
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.observe import disguise; "
         "disguise.load('grader.observe.zygote').main(sys.argv[2:])")
-# How a check's child starts where workers do not fork: the same, entering the zygote module's ``main_spawned``.
-BOOT_SPAWNED = BOOT.replace(".main(", ".main_spawned(")
+# How a check's child starts where workers do not fork: the same, entering the zygote module's ``main_spawned``,
+# but first bound to the grading process's life (its host's way), so that a spare whose grader ends while it
+# imports torch ends too.
+BOOT_SPAWNED = BOOT.replace("disguise.load(", "disguise.load('grader.sandbox.host').named("
+                            "sys.argv[sys.argv.index('--host') + 1]).die_with_parent(); disguise.load(").replace(
+                            ".main(", ".main_spawned(")
 # Of the grader's environment, workers get only what starting the interpreter may need; all else is the
 # worker's own. Nothing of an instructor's shell or a CI job (keys, tokens) reaches student code.
 INHERITED = ("LD_LIBRARY_PATH",)
