@@ -36,7 +36,7 @@ SUBMISSIONS ?= submissions
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 TORCH_PINS = $(shell sed -n 's/^ *"\(torch[a-z]*==[^"]*\)".*/\1/p' pyproject.toml)
 CPU_TORCH = $(PY) -m pip install --quiet --retries 1 --timeout 20 --index-url $(TORCH_CPU_INDEX) $(TORCH_PINS) \
-	|| echo "make: PyTorch's CPU-only index is unreachable: installing torch from the default index instead"
+	2>/dev/null || echo "make: PyTorch's CPU-only index is unreachable: installing torch from the default index instead"
 
 # One line, not a traceback, where the Python that would make the venv is too old (it may be Python 2)
 PYTHON_CHECK = import sys; sys.exit(sys.version_info < (3, 11) and "The kit needs Python 3.11 or newer; $(PYTHON) is \
@@ -63,7 +63,7 @@ endif
 endif
 
 .PHONY: help grade watch grade-all train test test-fast lint assignment nbgrader nbgrader-generate nbgrader-autograde \
-	nbgrader-feedback gradescope classroom bench data clean
+	nbgrader-feedback gradescope gradescope-image classroom bench data clean
 
 help:  ## this list (what a bare `make` does)
 	@echo "make TARGET [VARIABLE=VALUE ...]: make grade and make test set up .venv and fetch MNIST themselves."
@@ -119,6 +119,9 @@ nbgrader-feedback: nbgrader  ## an HTML report per student in dist/nbgrader/feed
 
 gradescope: $(RUNTIME)  ## the Gradescope autograder: dist/gradescope/autograder.zip
 	$(PY) -m kit.gradescope_zip --out dist/gradescope/autograder.zip
+
+gradescope-image: $(DEV) data  ## build the Gradescope image for real in Docker and grade 4 uploads through it (root, docker.io, debootstrap)
+	$(PY) -m kit.gradescope_image --data-dir $(DATA_DIR)
 
 classroom: $(DEV) data  ## a GitHub Classroom template repository in dist/classroom (MNIST from DATA_DIR)
 	$(PY) -m kit.classroom_template --out dist/classroom --data-dir $(DATA_DIR) $(if $(RUBRIC),--rubric $(RUBRIC))

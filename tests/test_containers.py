@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import io
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
-import tempfile
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +25,7 @@ import pytest
 
 from grader.config.paths import KIT_ROOT, RUBRIC, SOLUTIONS
 from grader.outputs.results import RESULTS_FILE, Results
-from grader.sandbox import users
+from kit.docker import DockerUnavailable, daemon
 from tests.conftest import run_grader
 from tests.hostile import HOSTILE
 from tests.zoo import ZOO
@@ -119,35 +116,14 @@ def _skip(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def docker(data_dir, tmp_path_factory) -> Iterator[Docker]:
-    dockerd, client = shutil.which("dockerd"), shutil.which("docker", path="/usr/bin") or shutil.which("docker")
-    if dockerd is None or client is None or not users.is_root():
-        _skip("dockerd and docker are not installed, or the tests do not run as root (apt-get install docker.io)")
-    home = Path(tempfile.mkdtemp(prefix="kit-docker-", dir="/tmp"))  # a short path: a socket's is bounded
-    socket = home / "sock"
-    daemon = subprocess.Popen([dockerd, "--host", f"unix://{socket}", "--data-root", str(home / "data"),
-                               "--exec-root", str(home / "exec"), "--pidfile", str(home / "pid"), "--bridge=none",
-                               "--iptables=false", "--ip-forward=false", "--ip-masq=false"],
-                              stdout=subprocess.DEVNULL, stderr=(home / "log").open("wb"))
-    command = [client, "-H", f"unix://{socket}"]
     try:
-        deadline = time.monotonic() + 60
-        while subprocess.run([*command, "info"], capture_output=True).returncode != 0:
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                lines = (home / "log").read_text(errors="replace").strip().splitlines()
-                _skip(f"dockerd did not start ({lines[-1] if lines else 'no output'})")
-            time.sleep(0.5)
-        subprocess.run([*command, "import", "-", IMAGE], input=_base_image(), capture_output=True, check=True)
-        kit = tmp_path_factory.mktemp("kit-in-containers")
-        _copy_kit(kit)
-        yield Docker(command, kit, data_dir)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-        subprocess.run(["umount", "-R", str(home / "data")], capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
+        with daemon() as command:
+            subprocess.run([*command, "import", "-", IMAGE], input=_base_image(), capture_output=True, check=True)
+            kit = tmp_path_factory.mktemp("kit-in-containers")
+            _copy_kit(kit)
+            yield Docker(command, kit, data_dir)
+    except DockerUnavailable as reason:
+        _skip(str(reason))
 
 
 def _base_image() -> bytes:

@@ -16,10 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,6 +24,7 @@ import pytest
 from grader.config.paths import KIT_ROOT
 from grader.intake.data import FILES, raw_folder
 from grader.intake.download import MD5, bad_files, md5
+from kit.mirror import gzipped, serve
 
 README = KIT_ROOT / "README.md"
 # This venv, taken as installed (-o: its stamps are not remade). A symlinked .venv would not do: the
@@ -65,34 +63,18 @@ def dead_mirror() -> str:
         return f"http://127.0.0.1:{probe.getsockname()[1]}/"
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-class QuietServer(ThreadingHTTPServer):
-    def handle_error(self, *args) -> None:  # torchvision's redirect probe hangs up mid-answer
-        pass
-
-
 @pytest.fixture(scope="module")
 def mirror(tmp_path_factory, data_dir) -> Iterator[str]:
     """A loopback mirror: good/ serves MNIST's four .gz files; bad/ a cut-off download of the test labels
     and training labels that unpack to the wrong bytes."""
     root = tmp_path_factory.mktemp("mirror")
-    for name in MD5:
-        archive = root / "good" / f"{name}.gz"
-        archive.parent.mkdir(exist_ok=True)
-        archive.write_bytes(gzip.compress((raw_folder(data_dir) / name).read_bytes(), compresslevel=1))
+    good = gzipped(data_dir, root / "good")
     bad = root / "bad"
     bad.mkdir()
-    (bad / "t10k-labels-idx1-ubyte.gz").write_bytes((root / "good" / "t10k-labels-idx1-ubyte.gz").read_bytes()[:999])
+    (bad / "t10k-labels-idx1-ubyte.gz").write_bytes((good / "t10k-labels-idx1-ubyte.gz").read_bytes()[:999])
     (bad / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\0\0\x08\x01\0\0\xea\x60" + bytes(60_000)))
-    server = QuietServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serve(root) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +162,25 @@ def test_a_python_too_old_gets_one_line_and_no_venv(tmp_path):
                           timeout=60, env=clean_env())
     assert done.returncode != 0 and not (tmp_path / ".venv").exists()
     assert done.stderr.splitlines()[0].startswith(f"The kit needs Python 3.11 or newer; {old} is 3.10 ")
+
+
+def test_torch_cpu_falls_back_to_the_default_index_in_one_line(tmp_path):
+    """`make grade TORCH=cpu` where PyTorch's CPU-only index is out of reach (a Python that fails every install
+    from that index, and logs what it is asked): one line says so, and the default index's torch is installed."""
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(KIT_ROOT / name, tmp_path / name)
+    log = tmp_path / "asked"
+    python = tmp_path / "python3"
+    python.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncase "$*" in\n'
+                      '  "-m venv "*) mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;\n'
+                      '  *--index-url*) echo "ERROR: Could not find a version that satisfies torch" >&2; exit 1 ;;\n'
+                      'esac\n')
+    python.chmod(0o755)
+    done = subprocess.run(["make", ".venv/.installed", f"PYTHON={python}", "TORCH=cpu"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=clean_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == "" and "CPU-only index is unreachable: installing torch from the default index" in done.stdout
+    asked = log.read_text().splitlines()
+    pins = re.findall(r'"(torch[a-z]*==[^"]+)"', (KIT_ROOT / "pyproject.toml").read_text())
+    assert len(pins) == 2 and asked[2].endswith(f"--index-url https://download.pytorch.org/whl/cpu {' '.join(pins)}")
+    assert asked[3] == "-m pip install --quiet --editable ."

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from grader.config.rubric import load
-from kit.gradescope_zip import build
+from kit.gradescope_zip import build, unzip
 from tests.zoo import ZOO
 
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
@@ -27,13 +27,6 @@ FORMATS = {"text", "html", "simple_format", "md", "ansi"}
 @pytest.fixture(scope="module")
 def autograder_zip(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("dist") / "autograder.zip")
-
-
-def unzip(archive_path: Path, into: Path) -> None:
-    """As Gradescope does: the zip's files, with the modes it records."""
-    with zipfile.ZipFile(archive_path) as archive:
-        for info in archive.infolist():
-            os.chmod(archive.extract(info, into), stat.S_IMODE(info.external_attr >> 16))
 
 
 def autograder_tree(archive_path: Path, root: Path, data_dir: Path | None, submission: Path | None = None) -> Path:

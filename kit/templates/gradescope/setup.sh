@@ -15,9 +15,9 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then  # Ubun
     python=python3.11
 fi
 
-# No GPU here: the CPU build of torch spares the image gigabytes of CUDA libraries.
-export PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
-make data PYTHON="$python" DATA_DIR=data
+# No GPU here: PyTorch's CPU-only wheels spare the image gigabytes of CUDA libraries. Where their index is
+# out of reach, make says so in one line and installs torch from PyPI instead (the image is then larger).
+make data PYTHON="$python" DATA_DIR=data TORCH=cpu
 make grade SUBMISSION=solutions DATA_DIR=data
 # Student code runs as an unprivileged user of its own (the grader picks a uid per grade). Without
 # bubblewrap (Gradescope's containers cannot make namespaces) file permissions are what keep it from
