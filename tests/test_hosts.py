@@ -262,3 +262,27 @@ def test_laptop_cases_end_in_time_with_nothing_left(data_dir, tmp_path, quick_ru
         for check, message in says.items():
             assert message in report.checks[check].output, (case.name, check, report.checks[check].output)
     assert took < 400
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
+                    reason="a grading user needs Linux and root")
+def test_a_grading_users_memory_is_read_as_that_user():
+    """Where root lacks CAP_SYS_PTRACE (Docker's default) it may not read the memory maps of the grading user's
+    processes: those stay dumpable, and the grader reads them with the user's file system ids
+    (``tests/test_containers.py`` shows it in a real container)."""
+    import subprocess
+
+    from grader.sandbox.host import linux
+    child = subprocess.Popen([sys.executable, "-c", "import ctypes, sys, time\nfrom grader.sandbox.host import linux\n"
+                              "linux.become(62998)\nhog = bytearray(64 << 20)\nhog[::4096] = b'x' * len(hog[::4096])\n"
+                              "print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), flush=True)\ntime.sleep(30)"],
+                             cwd=KIT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "1", "a grading user's process must stay dumpable"
+        assert linux._owner(child.pid) == (62998, 62998)
+        with linux._filesystem_user(62998, 62998):
+            assert linux._private_bytes(child.pid) >= 64 << 20
+        assert linux.private_bytes(child.pid) >= 64 << 20
+    finally:
+        child.kill()
+        child.wait()

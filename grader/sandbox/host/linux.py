@@ -15,13 +15,15 @@ import resource
 import shutil
 import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from grader.sandbox.host import Host, Tree
 from grader.sandbox.host.procfs import kill_all, reap
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
@@ -69,11 +71,47 @@ class ProcTree(Tree):
 def private_bytes(pid: int) -> int:
     """Memory a process holds that no other does (what forking from the warm worker added)."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
-            return 1024 * sum(int(line.split()[1]) for line in rollup
-                              if line.startswith((b"Private_Clean:", b"Private_Dirty:", b"Swap:")))
+        return _private_bytes(pid)
+    except PermissionError:  # root without CAP_SYS_PTRACE (a Docker container): read as the process's own user
+        owner = _owner(pid)
+        if owner is None:
+            return 0
+        with _filesystem_user(*owner):
+            try:
+                return _private_bytes(pid)
+            except (OSError, ValueError, IndexError):
+                return 0
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _private_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+        return 1024 * sum(int(line.split()[1]) for line in rollup
+                          if line.startswith((b"Private_Clean:", b"Private_Dirty:", b"Swap:")))
+
+
+def _owner(pid: int) -> tuple[int, int] | None:
+    """The uid and gid ``pid`` runs as, from its ``status`` (which anyone may read)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            found = {line[:3]: int(line.split()[1]) for line in status if line.startswith((b"Uid:", b"Gid:"))}
+        return found[b"Uid"], found[b"Gid"]
+    except (OSError, ValueError, IndexError, KeyError):
+        return None
+
+
+@contextmanager
+def _filesystem_user(uid: int, gid: int) -> Iterator[None]:
+    """This thread's file system uid and gid set to ``uid`` and ``gid`` for a while: the kernel lets a process's
+    own user read its memory maps where it is dumpable (``become`` keeps it so). Other threads are untouched."""
+    old_gid = libc().setfsgid(gid)
+    old_uid = libc().setfsuid(uid)
+    try:
+        yield
+    finally:
+        libc().setfsuid(old_uid)
+        libc().setfsgid(old_gid)
 
 
 def threads(pid: int) -> int:
@@ -148,6 +186,9 @@ def become(uid: int) -> None:
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
     libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    # Changing uid made the process undumpable, and root without CAP_SYS_PTRACE (Docker's default) could then
+    # not read its memory maps: dumpable, its own user (the grader's reading thread, ``private_bytes``) may.
+    libc().prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
 
 
 # -- namespaces --
