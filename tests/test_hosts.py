@@ -160,19 +160,25 @@ def test_portable_host_and_spawned_workers_judge_as_the_default(folder, data_dir
     assert len(notes) == 1 and notes[0].startswith("grader: note: ") and "Traceback" not in said, said
 
 
-def test_the_bug_zoo_is_judged_alike_elsewhere(data_dir, tmp_path, monkeypatch):
-    """A sample of the bug zoo (all of it with ``GRADER_ALL_HOSTS=1``), each graded as a class by one warm grader
-    by default and under the portable host with spawned workers: each check's points and message are the same."""
-    submissions = {bug.name: bug.apply(tmp_path / "made" / bug.name) for bug in SAMPLE}
-    for name, value in DEFAULT.items():
-        monkeypatch.setenv(name, value)
-    default = grade_as_a_class(submissions, data_dir, tmp_path / "default")
-    for name, value in ELSEWHERE.items():
-        monkeypatch.setenv(name, value)
-    elsewhere = grade_as_a_class(submissions, data_dir, tmp_path / "elsewhere")
+def differences_elsewhere(submissions: dict[str, Path], data_dir: Path, out: Path, monkeypatch) -> dict:
+    """Grade ``submissions`` as a class by one warm grader by default, then under the portable host with spawned
+    workers: each submission whose checks' points or messages differ, with both verdicts."""
+    graded = []
+    for how, env in (("default", DEFAULT), ("elsewhere", ELSEWHERE)):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        graded.append(grade_as_a_class(submissions, data_dir, out / how))
+    default, elsewhere = graded
     assert all(isinstance(grade, Grade) for grade in [*default.values(), *elsewhere.values()]), (default, elsewhere)
-    differ = {name: (verdicts(elsewhere[name]), verdicts(default[name])) for name in submissions
-              if verdicts(elsewhere[name]) != verdicts(default[name])}
+    return {name: (verdicts(elsewhere[name]), verdicts(default[name])) for name in submissions
+            if verdicts(elsewhere[name]) != verdicts(default[name])}
+
+
+def test_the_bug_zoo_is_judged_alike_elsewhere(data_dir, tmp_path, monkeypatch):
+    """A sample of the bug zoo (all of it with ``GRADER_ALL_HOSTS=1``): each check's points and message are the
+    same whichever way the grader runs."""
+    submissions = {bug.name: bug.apply(tmp_path / "made" / bug.name) for bug in SAMPLE}
+    differ = differences_elsewhere(submissions, data_dir, tmp_path, monkeypatch)
     assert differ == {}, json.dumps(differ, indent=1)[:4000]
 
 
@@ -180,13 +186,8 @@ def test_the_bug_zoo_is_judged_alike_elsewhere(data_dir, tmp_path, monkeypatch):
 def test_the_correct_zoo_is_judged_alike_elsewhere(data_dir, tmp_path, monkeypatch):
     from tests.test_correct_zoo import ENTRIES, made
     submissions = {entry.name: made(entry, tmp_path / "made") for entry in ENTRIES}
-    for name, value in DEFAULT.items():
-        monkeypatch.setenv(name, value)
-    default = grade_as_a_class(submissions, data_dir, tmp_path / "default")
-    for name, value in ELSEWHERE.items():
-        monkeypatch.setenv(name, value)
-    elsewhere = grade_as_a_class(submissions, data_dir, tmp_path / "elsewhere")
-    assert [name for name in submissions if verdicts(elsewhere[name]) != verdicts(default[name])] == []
+    differ = differences_elsewhere(submissions, data_dir, tmp_path, monkeypatch)
+    assert differ == {}, json.dumps(differ, indent=1)[:4000]
 
 
 # -- what a laptop meets: ended in bounded time, nothing left running --

@@ -219,7 +219,7 @@ def main_spawned(argv: list[str]) -> None:
     try:
         mnist, sealed = prepare(args.data_root)
         session.sendall(wire.encode({"ready": True}))
-        request = wire.decode(read_line(session))
+        request = wire.decode(wire.read_line(session))
         sys.stdout.flush()
         sys.stderr.flush()
         os.write(1, marker + b"\n")
@@ -232,14 +232,3 @@ def main_spawned(argv: list[str]) -> None:
     finally:
         os._exit(0)
 
-
-def read_line(session: socket.socket, most: int = 1 << 16) -> bytes:
-    """One line from ``session``, a byte at a time: nothing after it is taken from the socket (the next line
-    is the check's first call, which ``serve_check`` reads)."""
-    line = bytearray()
-    while not line.endswith(b"\n") and len(line) < most:
-        byte = session.recv(1)
-        if not byte:
-            break
-        line += byte
-    return bytes(line)

@@ -117,12 +117,12 @@ class Child:
                 self.listener.close()
                 self.listener = None
                 connection.settimeout(max(0.01, deadline - time.monotonic()))
-                if _read_line(connection) != self.token + b"\n":
+                if wire.read_line(connection) != self.token + b"\n":
                     connection.close()
                     raise WorkerBroken("a process that is not the grader's worker connected to it")
                 self.socket = connection
             self.socket.settimeout(max(0.01, deadline - time.monotonic()))
-            ready = _read_line(self.socket)
+            ready = wire.read_line(self.socket)
         except OSError as error:
             raise WorkerBroken(f"the worker did not answer: {error}") from None
         if not ready:
@@ -138,17 +138,6 @@ class Child:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-
-
-def _read_line(connection: socket.socket, most: int = 1 << 16) -> bytes:
-    """One line, a byte at a time: what follows stays in the socket for whoever reads next."""
-    line = bytearray()
-    while not line.endswith(b"\n") and len(line) < most:
-        byte = connection.recv(1)
-        if not byte:
-            break
-        line += byte
-    return bytes(line)
 
 
 class Worker:

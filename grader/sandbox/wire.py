@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from typing import Any
 
 import numpy as np
@@ -59,3 +60,15 @@ def decode(line: bytes) -> Any:
         return json.loads(line, object_hook=_array)
     except (ValueError, RecursionError) as error:
         raise WireError(f"unreadable message from the worker: {error}") from None
+
+
+def read_line(connection: socket.socket, most: int = 1 << 16) -> bytes:
+    """One line, a byte at a time: what follows stays in the socket for whoever reads next (a spawned
+    child's first lines, its token and "ready", come before the check's own messages)."""
+    line = bytearray()
+    while not line.endswith(b"\n") and len(line) < most:
+        byte = connection.recv(1)
+        if not byte:
+            break
+        line += byte
+    return bytes(line)

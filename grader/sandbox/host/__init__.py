@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import threading
 import time
@@ -94,33 +95,17 @@ class Host:
         return Tree(children)
 
     def kill_all(self, members: Callable[[], list[int]], rounds: int = 200) -> None:
-        """Kill every process ``members`` names, again and again until it names none: a process may
-        start another while we kill."""
-        for _ in range(rounds):
-            alive = members()
-            if not alive:
-                return
-            for pid in alive:
-                try:
-                    psutil.Process(pid).kill()
-                except psutil.Error:
-                    pass
-            time.sleep(0.005)
+        kill_all(members, self.kill, rounds)
+
+    @staticmethod
+    def kill(pid: int) -> None:
+        try:
+            psutil.Process(pid).kill()
+        except psutil.Error:
+            pass
 
     def reap(self) -> dict[int, int]:
-        """The wait status of every child of this process that has ended (none to collect on Windows)."""
-        statuses: dict[int, int] = {}
-        if not hasattr(os, "WNOHANG"):
-            return statuses
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            statuses[pid] = status
-        return statuses
+        return reap()
 
     def own_children(self, zombies: bool = True) -> list[int]:
         try:
@@ -206,6 +191,42 @@ class Host:
         return ("this host cannot adopt orphaned processes, set per-process limits or change user: "
                 "each check's processes are found and ended with psutil's tree walk, a watchdog holds its "
                 "memory, processes and time, and student code runs as you")
+
+
+def kill_all(members: Callable[[], list[int]], kill: Callable[[int], None], rounds: int = 200) -> None:
+    """``kill`` every process ``members`` names, again and again until it names none: a process may start
+    another while we kill."""
+    for _ in range(rounds):
+        alive = members()
+        if not alive:
+            return
+        for pid in alive:
+            kill(pid)
+        time.sleep(0.005)
+
+
+def sigkill(pid: int) -> None:
+    """SIGKILL ``pid`` if it is still there (POSIX: the Linux host's way to kill)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def reap() -> dict[int, int]:
+    """The wait status of every child of this process that has ended (none to collect on Windows)."""
+    statuses: dict[int, int] = {}
+    if not hasattr(os, "WNOHANG"):
+        return statuses
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        statuses[pid] = status
+    return statuses
 
 
 @functools.cache

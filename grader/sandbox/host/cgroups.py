@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from grader.sandbox.host.procfs import kill_all, reap
+from grader.sandbox.host import kill_all, reap, sigkill
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
@@ -130,7 +130,7 @@ class Group:
 
     def close(self) -> None:
         """Kill whatever is still in the group, then remove it, with any group left below it."""
-        kill_all(self.members)
+        kill_all(self.members, sigkill)
         for folder in set(self.folders.values()):
             for below in sorted(folder.rglob("*/"), key=lambda p: len(p.parts), reverse=True):
                 _rmdir(below)

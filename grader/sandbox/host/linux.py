@@ -15,12 +15,11 @@ import resource
 import shutil
 import signal
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from grader.sandbox.host import Host, Tree
-from grader.sandbox.host.procfs import kill_all, reap
+from grader.sandbox.host import Host, Tree, sigkill
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -239,11 +238,9 @@ class LinuxHost(Host):
     def tree(self) -> Tree:
         return ProcTree(parents())
 
-    def kill_all(self, members: Callable[[], list[int]], rounds: int = 200) -> None:
-        kill_all(members, rounds)
-
-    def reap(self) -> dict[int, int]:
-        return reap()
+    @staticmethod
+    def kill(pid: int) -> None:
+        sigkill(pid)
 
     def own_children(self, zombies: bool = True) -> list[int]:
         return parents(zombies=zombies).get(os.getpid(), [])
