@@ -287,3 +287,11 @@ def test_a_grading_users_memory_is_read_as_that_user():
     finally:
         child.kill()
         child.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's host")
+def test_spawned_workers_on_linux_leave_bubblewrap_out_and_say_so(monkeypatch):
+    monkeypatch.delenv(host.HOST_VARIABLE, raising=False)
+    monkeypatch.setenv(host.START_VARIABLE, "spawn")
+    assert any("without bubblewrap" in note for note in host.notes())
+    assert not jail.jail(KIT_ROOT, KIT_ROOT, KIT_ROOT, None, 64, [], KIT_ROOT).bubblewrap

@@ -208,6 +208,7 @@ def main_spawned(argv: list[str]) -> None:
     parser.add_argument("--temp", type=Path, help="the checks' temporary space (their home and TMPDIR)")
     parser.add_argument("--no-namespaces", action="store_true", help="do not give checks namespaces of their own")
     parser.add_argument("--host", choices=host.HOSTS, default="linux", help="the host layer the grader chose")
+    parser.add_argument("--parent", type=int, help="the grading process's pid (read by host.bind_to_grader)")
     args = parser.parse_args(argv)
     host.use(args.host)  # bound to the grading process's life already, by its first line (session.BOOT_SPAWNED)
     if args.session_fd is not None:

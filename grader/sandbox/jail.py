@@ -134,7 +134,9 @@ def jail(submissions: Path, data_root: Path, temp: Path, user: GradingUser, disk
          hide: list[Path], real_labels: Path, isolate: bool = True) -> Jail:
     """Shut a worker in with ``submissions`` (where each grade's submission will be) and ``data_root``,
     hiding the kit and ``hide``; ``temp`` is the check's writable space where bubblewrap cannot make one."""
-    bwrap = bubblewrap() if isolate else None
+    # Spawned workers (GRADER_START=spawn) run in the processes sandbox: bubblewrap's tmpfs accounting is
+    # made for one warm worker per grade, not for a fresh jail per check.
+    bwrap = bubblewrap() if isolate and host.start_method() == "fork" else None
     if bwrap is None:
         return Jail(False, submissions, data_root, (), user, temp, temp, real_labels, submissions,
                     host.chosen_name(), host.start_method())

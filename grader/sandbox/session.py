@@ -40,9 +40,8 @@ BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.observe import
 # How a check's child starts where workers do not fork: the same, entering the zygote module's ``main_spawned``,
 # but first bound to the grading process's life (its host's way), so that a spare whose grader ends while it
 # imports torch ends too.
-BOOT_SPAWNED = BOOT.replace("disguise.load(", "disguise.load('grader.sandbox.host').named("
-                            "sys.argv[sys.argv.index('--host') + 1]).die_with_parent(); disguise.load(").replace(
-                            ".main(", ".main_spawned(")
+BOOT_SPAWNED = BOOT.replace("disguise.load(", "disguise.load('grader.sandbox.host').bind_to_grader(sys.argv); "
+                            "disguise.load(").replace(".main(", ".main_spawned(")
 # Of the grader's environment, workers get only what starting the interpreter may need; all else is the
 # worker's own. Nothing of an instructor's shell or a CI job (keys, tokens) reaches student code.
 INHERITED = ("LD_LIBRARY_PATH",)
@@ -206,6 +205,8 @@ class Worker:
         marker = secrets.token_hex(12)
         command = [*self.jail.prefix, sys.executable, "-c", BOOT_SPAWNED, str(KIT_ROOT), "--marker", marker,
                    "--data-root", str(self.jail.data_root), "--host", self.jail.host]
+        if not self.jail.prefix:  # in bubblewrap's PID namespace this pid means nothing; bubblewrap binds it
+            command += ["--parent", str(os.getpid())]
         if self.jail.temp is not None:
             command += ["--temp", str(self.jail.temp)]
         if not jail.namespaces_wanted():

@@ -232,8 +232,10 @@ class LinuxHost(Host):
     def become_subreaper(self) -> None:
         libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
-    def die_with_parent(self) -> None:
+    def die_with_parent(self, parent: int | None = None) -> None:
         libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if parent is not None and os.getppid() != parent:  # the parent ended before the kernel was told
+            os._exit(1)
 
     def tree(self) -> Tree:
         return ProcTree(parents())
