@@ -53,5 +53,12 @@ def daemon(start_seconds: float = 60) -> Iterator[list[str]]:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
-        subprocess.run(["umount", "-R", str(home / "data")], capture_output=True)
+        for mounted in _mounts_under(home):  # its images' layers, the network namespace files it made
+            subprocess.run(["umount", "-l", mounted], capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _mounts_under(folder: Path) -> list[str]:
+    """The mount points at or below ``folder``, deepest first."""
+    points = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    return sorted((point for point in points if Path(point).is_relative_to(folder)), key=len, reverse=True)
