@@ -18,7 +18,7 @@ SUBMISSIONS ?= submissions
 #: JUNIT=FILE         grade: also write JUnit XML, for a CI job's test report
 #: AUDIENCE=WHO       grade, watch: student (default: the checks visible now) or instructor (everything)
 #: FAIL_UNDER=N       grade: exit with status 1 when the score is below N (a CI job that should fail)
-#: RUBRIC=FILE        grade, watch, grade-all, classroom: another rubric (default: grader/rubric.toml)
+#: RUBRIC=FILE        grade, watch, grade-all, classroom, selfcheck: another rubric (default: grader/rubric.toml)
 #: EPOCHS=N           train: epochs to train (default: 3, the grader's most)
 #: SUBMISSIONS=PATH   grade-all: a folder of submissions, or a Canvas or Moodle download (default: submissions)
 #: OUT=DIR            grade-all: where the results go (default: SUBMISSIONS-graded)
@@ -63,7 +63,7 @@ endif
 endif
 
 .PHONY: help grade watch grade-all train test test-fast lint assignment nbgrader nbgrader-generate nbgrader-autograde \
-	nbgrader-feedback gradescope gradescope-image classroom bench data clean
+	nbgrader-feedback gradescope gradescope-image classroom selfcheck bench data clean
 
 help:  ## this list (what a bare `make` does)
 	@echo "make TARGET [VARIABLE=VALUE ...]: make grade and make test set up .venv and fetch MNIST themselves."
@@ -116,6 +116,9 @@ nbgrader-autograde: nbgrader data  ## grade dist/nbgrader/submitted/STUDENT/mnis
 
 nbgrader-feedback: nbgrader  ## an HTML report per student in dist/nbgrader/feedback/ (nbgrader generate_feedback)
 	$(NBGRADER) generate_feedback mnist_mlp
+
+selfcheck: $(DEV) data  ## the grader's own test: grade mutants of solutions/, list what it missed (dist/selfcheck/)
+	$(PY) -m grader.selfcheck --data-dir $(DATA_DIR) $(if $(RUBRIC),--rubric $(RUBRIC)) --json dist/selfcheck/mutants.json
 
 gradescope: $(RUNTIME)  ## the Gradescope autograder: dist/gradescope/autograder.zip
 	$(PY) -m kit.gradescope_zip --out dist/gradescope/autograder.zip

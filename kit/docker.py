@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 from grader.sandbox import users
 
 
@@ -60,5 +62,5 @@ def daemon(start_seconds: float = 60) -> Iterator[list[str]]:
 
 def _mounts_under(folder: Path) -> list[str]:
     """The mount points at or below ``folder``, deepest first."""
-    points = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    points = [partition.mountpoint for partition in psutil.disk_partitions(all=True)]
     return sorted((point for point in points if Path(point).is_relative_to(folder)), key=len, reverse=True)

@@ -13,45 +13,26 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from grader.config.regions import BEGIN, hint_of, solution_regions
 from grader.intake.contract import MODULES
 
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
-HINT_PREFIX = "hint:"
-
-
 Transformation = Callable[[str], str]
-
-
-class SolutionRegionError(ValueError):
-    """A ``### BEGIN SOLUTION`` without its ``### END SOLUTION``, or the other way round."""
 
 
 class ClearSolutions:
     """Replace each solution region with ``raise NotImplementedError``, keeping its hint as a comment."""
 
     def __call__(self, source: str) -> str:
+        lines = source.splitlines(keepends=True)
         out: list[str] = []
-        region: str | None = None  # the hint of the region we are inside, or None outside one
-        for number, line in enumerate(source.splitlines(keepends=True), start=1):
-            stripped = line.strip()
-            if stripped.startswith(BEGIN):
-                if region is not None:
-                    raise SolutionRegionError(f"line {number}: {BEGIN} inside another solution region")
-                region = stripped[len(BEGIN):].strip().removeprefix(HINT_PREFIX).strip()
-                indent = line[: len(line) - len(line.lstrip())]
-                if region:
-                    out.append(f"{indent}# Hint: {region}\n")
-                out.append(f"{indent}raise NotImplementedError({'YOUR CODE HERE'!r})\n")
-            elif stripped.startswith(END):
-                if region is None:
-                    raise SolutionRegionError(f"line {number}: {END} without {BEGIN}")
-                region = None
-            elif region is None:
-                out.append(line)
-        if region is not None:
-            raise SolutionRegionError(f"{BEGIN} is never closed by {END}")
-        return "".join(out)
+        kept_from = 0  # the first line not yet copied (from 0)
+        for region in solution_regions(source):
+            out += lines[kept_from: region.begin - 1]
+            if region.hint:
+                out.append(f"{region.indent}# Hint: {region.hint}\n")
+            out.append(f"{region.indent}raise NotImplementedError({'YOUR CODE HERE'!r})\n")
+            kept_from = region.end
+        return "".join(out + lines[kept_from:])
 
 
 class HintsAsComments:
@@ -63,8 +44,7 @@ class HintsAsComments:
             stripped = line.strip()
             if stripped.startswith(BEGIN) and stripped != BEGIN:
                 indent = line[: len(line) - len(line.lstrip())]
-                hint = stripped[len(BEGIN):].strip().removeprefix(HINT_PREFIX).strip()
-                out += [f"{indent}# Hint: {hint}\n", f"{indent}{BEGIN}\n"]
+                out += [f"{indent}# Hint: {hint_of(line)}\n", f"{indent}{BEGIN}\n"]
             else:
                 out.append(line)
         return "".join(out)

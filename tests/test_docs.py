@@ -23,6 +23,7 @@ COMMANDS = {
     "grader.download": "grader.intake.download",
     "grader.gradescope": "grader.integrations.gradescope",
     "grader.classroom": "grader.integrations.classroom",
+    "grader.selfcheck": "grader.selfcheck.__main__",
     "kit.train": "kit.train",
     "kit.stubs": "kit.stubs",
     "kit.nbgrader_course": "kit.nbgrader_course",
@@ -33,7 +34,7 @@ COMMANDS = {
     "bench.starts": "bench.starts",
     "tests.snapshot": "tests.snapshot",
 }
-DOCUMENTED_IN_FULL = ("grader", "grader.batch")  # every option of these is named somewhere in the docs
+DOCUMENTED_IN_FULL = ("grader", "grader.batch", "grader.selfcheck")  # each option of these is named in the docs
 OTHER_TOOLS = {"--port", "--nworkers", "--nthreads"}  # Dask's, in the cluster's recipe
 
 

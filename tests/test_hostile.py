@@ -81,7 +81,8 @@ def left_running(outer: Group, grace: float = 10.0) -> list[str]:
 def command(pid: int) -> str:
     try:
         line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        return line or Path(f"/proc/{pid}/stat").read_text()  # a zombie has no command line: its state and parent
+        state, parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+        return f"{line or '(no command line: a zombie)'} [state {state}, parent {parent}]"
     except OSError:
         return f"{pid} (ended)"
 

@@ -10,6 +10,7 @@ import pytest
 
 from grader.config import rubric
 from grader.config.paths import ASSIGNMENT, KIT_ROOT, RUBRIC, SOLUTIONS
+from grader.config.regions import SolutionRegionError
 from grader.intake.contract import MODULES
 from grader.judge import checks
 from grader.sandbox import wire
@@ -33,7 +34,7 @@ def test_solution_region_becomes_a_stub_with_its_hint():
     "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
 ])
 def test_unbalanced_markers_are_refused(source):
-    with pytest.raises(stubs.SolutionRegionError):
+    with pytest.raises(SolutionRegionError):
         stubs.ClearSolutions()(source)
 
 
@@ -166,3 +167,11 @@ def test_the_seal_names_what_student_code_replaced():
     finally:
         torch.is_grad_enabled, probes.is_moved = original, probes_is_moved
     assert sealed.broken() == []
+
+
+def test_a_check_at_zero_points_that_finds_a_bug_still_fails():
+    """It costs nothing, and says so (Gradescope shows a failed test worth 0); the self-check reads it."""
+    from grader.judge.result import Result
+    assert not Result("train_mode", "t", 0, 0, "Observed: ...", 0.1).passed
+    assert Result("train_mode", "t", 0, 0, "", 0.1).passed
+    assert Result("train_mode", "t", 2, 2, "", 0.1).passed and not Result("train_mode", "t", 2, 1, "x", 0.1).passed

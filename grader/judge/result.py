@@ -34,7 +34,9 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        return self.score >= self.max_score
+        """Full points, and, for a check the rubric gives no points, nothing to say (a check at 0 points that
+        finds a bug still fails: it costs nothing, and says so)."""
+        return self.score >= self.max_score and (self.max_score > 0 or not self.message)
 
     @property
     def status(self) -> str:

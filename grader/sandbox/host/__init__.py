@@ -76,14 +76,14 @@ class Host:
         try:
             me = psutil.Process()
             watched = psutil.Process(parent) if parent is not None else me.parent()
-            orphaned = watched is None or watched.create_time() > me.create_time() or me.ppid() != watched.pid
+            orphaned = watched is None or watched.create_time() > me.create_time()
         except psutil.Error:
             orphaned = True
-        if orphaned:
+        if orphaned or not _still_parent(watched):
             os._exit(1)
 
         def watch() -> None:
-            while watched.is_running():  # psutil compares start times: a reused pid is not the parent
+            while _still_parent(watched):
                 time.sleep(0.5)
             os._exit(1)
 
@@ -230,6 +230,17 @@ def reap() -> dict[int, int]:
             break
         statuses[pid] = status
     return statuses
+
+
+def _still_parent(process: psutil.Process) -> bool:
+    """Whether ``process`` still runs as this process's parent: not ended, not a zombie waiting for its own
+    parent to reap it, and (where orphans are handed to another process) still the parent. psutil compares
+    start times, so a reused pid is not the parent."""
+    try:
+        running = process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+    return running and (sys.platform == "win32" or os.getppid() == process.pid)  # Windows never re-parents
 
 
 def bind_to_grader(argv: list[str]) -> None:
