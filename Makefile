@@ -21,13 +21,15 @@ SUBMISSIONS ?= submissions
 #: RUBRIC=FILE        grade, watch, grade-all, classroom, selfcheck: another rubric (default: grader/rubric.toml)
 #: EPOCHS=N           train: epochs to train (default: 3, the grader's most)
 #: SUBMISSIONS=PATH   grade-all: a folder of submissions, or a Canvas or Moodle download (default: submissions)
-#: OUT=DIR            grade-all: where the results go (default: SUBMISSIONS-graded)
+#: OUT=DIR            grade-all, similarity: where the results go (default: SUBMISSIONS-graded)
 #: WORKERS=N          grade-all: warm graders at once (default: one per core)
 #: FORCE=1            grade-all: grade again what was graded before
 #: GRADEBOOK=FILE     grade-all: a Canvas or Moodle gradebook export to fill in (needs COLUMN)
 #: COLUMN=NAME        grade-all: the gradebook's assignment that gets the scores
 #: ROSTER=FILE        grade-all: which student each submission is (columns submission, student)
 #: SCHEDULER=ADDRESS  grade-all: grade on this Dask cluster (tcp://HOST:PORT)
+#: SIMILARITY=1       grade-all: also compare every pair of submissions' code (similarity.csv, similarity.html)
+#: SIMILARITY_THRESHOLD=T  grade-all, similarity: flag pairs at or above this similarity, 0-1 (default: 0.75)
 #: PYTHON=COMMAND     the Python 3.11+ that makes .venv (default: python3)
 #: TORCH=cpu          Linux without an NVIDIA GPU: set up .venv with PyTorch's CPU-only wheels (no CUDA libraries)
 
@@ -52,7 +54,8 @@ WATCH_OPTIONS = $(strip $(if $(FEEDBACK),--feedback $(FEEDBACK)) $(if $(AUDIENCE
 	$(if $(RUBRIC),--rubric $(RUBRIC)))
 CLASS_OPTIONS = $(strip $(if $(OUT),--out $(OUT)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FORCE),--force) \
 	$(if $(RUBRIC),--rubric $(RUBRIC)) $(if $(GRADEBOOK),--gradebook $(GRADEBOOK) --column "$(COLUMN)") \
-	$(if $(ROSTER),--roster $(ROSTER)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)))
+	$(if $(ROSTER),--roster $(ROSTER)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(SIMILARITY),--similarity) \
+	$(if $(SIMILARITY_THRESHOLD),--similarity-threshold $(SIMILARITY_THRESHOLD)))
 
 # A gradebook needs the column its scores go in: said before anything is installed or graded.
 ifneq ($(and $(filter grade-all,$(MAKECMDGOALS)),$(GRADEBOOK)),)
@@ -63,7 +66,7 @@ endif
 endif
 
 .PHONY: help grade watch grade-all train test test-fast lint assignment nbgrader nbgrader-generate nbgrader-autograde \
-	nbgrader-feedback gradescope gradescope-image classroom selfcheck bench data clean
+	nbgrader-feedback gradescope gradescope-image classroom selfcheck similarity bench data clean
 
 help:  ## this list (what a bare `make` does)
 	@echo "make TARGET [VARIABLE=VALUE ...]: make grade and make test set up .venv and fetch MNIST themselves."
@@ -101,6 +104,10 @@ data: $(RUNTIME)  ## fetch MNIST into DATA_DIR unless it is there (grade, watch,
 grade-all: $(RUNTIME) data  ## grade every submission in SUBMISSIONS (a folder, or a Canvas or Moodle download)
 	$(if $(SCHEDULER),$(PY) -m pip install --quiet 'distributed>=2024.1';)
 	$(PY) -m grader.batch $(SUBMISSIONS) --data-dir $(DATA_DIR) $(CLASS_OPTIONS)
+
+similarity: $(RUNTIME)  ## compare every pair of SUBMISSIONS' code: similarity.csv and similarity.html in OUT
+	$(PY) -m grader.similarity $(SUBMISSIONS) $(if $(OUT),--out $(OUT)) \
+		$(if $(SIMILARITY_THRESHOLD),--similarity-threshold $(SIMILARITY_THRESHOLD))
 
 assignment: $(RUNTIME)  ## regenerate the student stubs in assignment/ from solutions/
 	$(PY) -m kit.stubs

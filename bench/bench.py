@@ -7,6 +7,8 @@
    per submission, as many at a time as there are cores: ``class_s_per_submission=<s>
    old_s_per_submission=<s> speedup=<x> peak_mb_per_worker=<MiB>``.
 3. Our grade of the course notebook against ``nbgrader autograde`` of the same notebook.
+4. Code similarity across a generated class of 500 (the correct zoo, and copies of it disguised every way
+   ``tests/similarity_zoo.py`` knows; a tenth as notebooks): ``similarity_s=<s> similarity_mb=<MiB>``.
 
 The last line is ``grade_s=<s> baseline_s=<s> ratio=<grade/baseline> peak_mb=<MiB>``.
 """
@@ -158,12 +160,48 @@ def notebook(data_dir: Path, scratch: Path) -> None:
     print(f"notebook_s={ours:.1f} nbgrader_autograde_s={theirs:.1f} notebook_ratio={ours / theirs:.2f}")
 
 
+def similar_class(folder: Path, count: int) -> Path:
+    """``count`` submissions for the similarity check: the correct zoo, disguised copies of it, notebooks."""
+    sys.path.insert(0, str(KIT_ROOT))
+    from tests.correct_zoo import CORRECT
+    from tests.similarity_zoo import DISGUISES, in_a_notebook, modules_of, write_folder
+
+    disguises = list(DISGUISES.values())
+    for index in range(count):
+        modules = modules_of(CORRECT[index % len(CORRECT)])
+        modules = disguises[index % len(disguises)](modules) or modules
+        name = folder / f"student{index:03d}"
+        in_a_notebook(modules, name.with_suffix(".ipynb")) if index % 10 == 9 else write_folder(modules, name)
+    return folder
+
+
+def similarity(scratch: Path, count: int) -> None:
+    folder = similar_class(scratch / "similar", count)
+    started = time.monotonic()
+    check = subprocess.Popen(python("-m", "grader.similarity", folder, "--out", scratch / "similar-out"),
+                             cwd=KIT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while check.poll() is None:  # its resident memory, sampled
+        try:
+            peak = max(peak, psutil.Process(check.pid).memory_info().rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    seconds, peak_mb = time.monotonic() - started, peak / 2**20
+    if check.returncode:
+        sys.exit(f"bench: the similarity check failed:\n{check.stderr.read()}")
+    print(f"similarity of a class of {count}: {seconds:.1f} s, peak {peak_mb:.0f} MiB")
+    print(f"similarity_s={seconds:.1f} similarity_mb={peak_mb:.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where MNIST/raw/ lives (default: data)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each single grade; the fastest counts")
     parser.add_argument("--class-size", type=int, default=40, help="submissions in the class (0: skip)")
     parser.add_argument("--no-notebook", action="store_true", help="skip the nbgrader comparison")
+    parser.add_argument("--similarity-size", type=int, default=500, help="submissions compared for similarity "
+                                                                          "(0: skip)")
     args = parser.parse_args()
     data_dir = args.data_dir.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
@@ -171,6 +209,8 @@ def main() -> None:
             klass(data_dir, Path(scratch), args.class_size)
         if not args.no_notebook:
             notebook(data_dir, Path(scratch))
+        if args.similarity_size:
+            similarity(Path(scratch), args.similarity_size)
         grade_s, baseline_s, peak_mb = single(data_dir, args.repeat)
     print(f"grade_s={grade_s:.2f} baseline_s={baseline_s:.2f} ratio={grade_s / baseline_s:.2f} peak_mb={peak_mb:.0f}")
 

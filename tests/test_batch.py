@@ -73,6 +73,17 @@ def test_batch_grades_every_kind_of_submission(classroom, data_dir, tmp_path):
     assert rows(out / "grades.csv") == list(grades.values())
     assert "3/4" in again.stderr  # the progress bar starts with the three already graded
 
+    similar = batch(classroom, "--data-dir", data_dir, "--out", out, "--similarity")  # grades nothing new
+    assert "Similarity: 3 submissions compared" in similar.stdout  # dee is no readable submission
+    found = rows(out / "grades.csv")
+    assert [{k: v for k, v in row.items() if "similar" not in k} for row in found] == list(grades.values())
+    closest = {row["student"]: (row["most_similar_to"], float(row["max_similarity"] or 0)) for row in found}
+    assert closest["bob"][0] in ("ada", "cy") and closest["bob"][1] > 0.9  # all three are the reference, nearly
+    assert closest["dee"] == ("", 0)
+    pairs = {(row["student_a"], row["student_b"]): row for row in rows(out / "similarity.csv")}
+    assert set(pairs) == {("ada", "bob"), ("ada", "cy"), ("bob", "cy")} and pairs["ada", "bob"]["flagged"] == "yes"
+    assert "dee" in (out / "similarity.html").read_text().split("Not compared")[1]
+
     one_core = tmp_path / "one-core"
     batch(classroom, "--data-dir", data_dir, "--out", one_core, "--workers", "1", cores="0")
     assert rows(one_core / "grades.csv") == list(grades.values())
@@ -141,6 +152,32 @@ def test_regrades_follow_content_rubric_and_kit_and_visibility_changes_only_what
         board = list(csv.DictReader(file))
     assert {row["student"] for row in board} == {"ada", "bob"} and {row["parameters"] for row in board} == {"101770"}
     assert all(0.935 <= float(row["accuracy"]) < 1 for row in board) and board[0]["rank"] == "1"
+
+    # a rubric edit that moves points: both regraded, changes.csv says what moved and why
+    text = rubric.read_text()
+    table = text.index("[checks.test_eval_mode]")
+    rubric.write_text(text[:table] + text[table:].replace("points = 3", "points = 6", 1))
+    done = batch(folder, "--data-dir", data_dir, "--out", out, "--rubric", rubric, "--workers", "2", kit=kit)
+    assert "Graded again 2 student(s) graded before: 1 went up, 0 went down, 1 stayed the same" in done.stdout
+    assert changes(out) == [["ada", "total", "100", "103", "the rubric changed"],
+                            ["ada", "test_eval_mode", "3", "6", "the rubric changed"]]
+    # one student's edit: only bob regraded, and his pages say why
+    shutil.copy(SOLUTIONS / "training.py", bob / "training.py")  # bob fixes his model.eval()
+    done = batch(folder, "--data-dir", data_dir, "--out", out, "--rubric", rubric, "--workers", "2", kit=kit)
+    assert "Graded again 1 student(s) graded before: 1 went up, 0 went down, 0 stayed the same" in done.stdout
+    assert changes(out)[:2] == [["bob", "total", "91", "103", "the submission changed"],
+                                ["bob", "test_eval_mode", "0", "6", "the submission changed"]]
+    student, instructor = (out / "bob" / "feedback.html").read_text(), (out / "bob" / INSTRUCTOR_PAGE).read_text()
+    assert escape("This grade replaces an earlier one (the submission changed): 91 -> 103 points") in instructor
+    # students read it over what they may see: the hidden test_losses is neither in the totals nor named
+    assert escape("This grade replaces an earlier one (the submission changed): 91 -> 97 points") in student
+    assert "test_epoch: the reference" not in student.split("This grade replaces")[1].split("</p>")[0]
+
+
+def changes(out: Path) -> list[list[str]]:
+    """changes.csv's rows, without its header."""
+    with (out / "changes.csv").open(newline="") as file:
+        return list(csv.reader(file))[1:]
 
 
 def test_a_kept_grade_is_used_only_while_submission_rubric_and_kit_are_the_same(tmp_path):

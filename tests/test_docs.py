@@ -24,6 +24,7 @@ COMMANDS = {
     "grader.gradescope": "grader.integrations.gradescope",
     "grader.classroom": "grader.integrations.classroom",
     "grader.selfcheck": "grader.selfcheck.__main__",
+    "grader.similarity": "grader.integrations.similarity",
     "kit.train": "kit.train",
     "kit.stubs": "kit.stubs",
     "kit.nbgrader_course": "kit.nbgrader_course",

@@ -56,3 +56,13 @@ def kit_digest() -> str:
 def fingerprint(submission: Path, rubric: Path) -> dict[str, str]:
     """The hashes a grade of ``submission`` under ``rubric`` by this kit is kept with."""
     return {"submission": digest(submission), "rubric": rubric_digest(rubric), "kit": kit_digest()}
+
+
+# What a change of each hash means, for a regrade's reader.
+CHANGED = {"submission": "the submission changed", "rubric": "the rubric changed",
+           "kit": "the grader changed (a new version of the kit)"}
+
+
+def changed(earlier: dict[str, str], now: dict[str, str]) -> list[str]:
+    """Why a grade made of ``now`` differs in what it was made of from one made of ``earlier``."""
+    return [reason for key, reason in CHANGED.items() if earlier.get(key) != now.get(key)]

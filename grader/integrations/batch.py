@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import io
 import os
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -29,31 +31,13 @@ from tqdm import tqdm
 from grader.config.files import write_atomically
 from grader.config.paths import DATA_DIR, RUBRIC
 from grader.config.rubric import Rubric, RubricError, load
-from grader.intake import data, lms
-from grader.intake.archives import ARCHIVES, is_archive
+from grader.intake import classes, data, lms
 from grader.intake.data import DataNotFound
-from grader.intake.fingerprint import fingerprint
-from grader.integrations import gradebook, warm
+from grader.intake.fingerprint import changed, fingerprint
+from grader.integrations import gradebook, similarity, warm
 from grader.integrations.warm import Graded
 from grader.judge import checks
 from grader.outputs.results import RESULTS_FILE, Results, ResultsError
-
-
-def submissions(folder: Path) -> dict[str, Path]:
-    """Each student's submission, by name: sub-folders, zip and tar archives, notebooks and single modules."""
-    found = {}
-    for path in sorted(folder.iterdir()):
-        graded = path.is_dir() or path.suffix in (".ipynb", ".py") or is_archive(path)
-        if path.name.startswith(".") or path.is_symlink() or not graded:  # a link is not followed
-            continue
-        found.setdefault(student_name(path), path)
-    return found
-
-
-def student_name(path: Path) -> str:
-    """A submission's name without what makes it a notebook or an archive: ada.tar.gz is ada."""
-    suffix = next((s for s in (*ARCHIVES, ".ipynb", ".py") if path.is_file() and path.name.lower().endswith(s)), "")
-    return path.name[: len(path.name) - len(suffix)]
 
 
 def kept(student: str, out: Path) -> Results | None:
@@ -77,17 +61,23 @@ def rubric_hash(results: Results | None) -> str:
     return results.fingerprint.get("rubric", "")[:12] if results else ""
 
 
-def write_csv(graded: list[Graded], rubric: Rubric, path: Path, people: dict[str, lms.Student] | None = None) -> None:
+def write_csv(graded: list[Graded], rubric: Rubric, path: Path, people: dict[str, lms.Student] | None = None,
+              similar: dict[str, tuple[float, str]] | None = None) -> None:
     """One row per student; for a Canvas or Moodle download, "student" is the LMS's id and the last
-    columns say the name the download gave, the system and whether Canvas marked the work late."""
+    columns say the name the download gave, the system and whether Canvas marked the work late; with
+    ``similar`` (``--similarity``), each student's highest similarity and with whom, last."""
     ids = list(rubric.checks)
     people = people or {}
-    rows = [["student", "total", "max", *ids, "seconds", "error", "rubric", *lms.COLUMNS]]
+    rows = [["student", "total", "max", *ids, "seconds", "error", "rubric", *lms.COLUMNS,
+             *(["max_similarity", "most_similar_to"] if similar is not None else [])]]
     for g in sorted(graded, key=lambda g: g.student):
         points = {check: outcome.score for check, outcome in g.results.checks.items()} if g.results else {}
         total = g.results.score if g.results else 0
+        closest = [] if similar is None else (
+            [f"{similar[g.student][0]:.3f}", similar[g.student][1]] if g.student in similar else ["", ""])
         rows.append([g.student, f"{total:g}", f"{rubric.total:g}", *(f"{points.get(i, 0):g}" for i in ids),
-                     f"{g.seconds:.1f}", g.error, rubric_hash(g.results), *lms.cells(people.get(g.student))])
+                     f"{g.seconds:.1f}", g.error, rubric_hash(g.results), *lms.cells(people.get(g.student)),
+                     *closest])
     with path.open("w", newline="") as file:
         csv.writer(file).writerows(rows)
 
@@ -102,6 +92,42 @@ def write_leaderboard(graded: list[Graded], path: Path) -> None:
         csv.writer(file).writerows([["rank", "student", "accuracy", "parameters"]] + [
             [rank, student, board.get("Accuracy", ""), board.get("Parameters", "")]
             for rank, (student, board) in enumerate(ranked, start=1)])
+
+
+CHANGES_FILE = "changes.csv"
+
+
+def write_changes(graded: list[Graded], before: dict[str, Results], path: Path) -> str:
+    """``changes.csv``: for each student graded again whose total or any check changed, a row for the total
+    and one per changed check (points before and after, and why); and the line that sums it up."""
+    rows = [["student", "check", "before", "after", "why"]]
+    up = down = same = 0
+    for g in sorted(graded, key=lambda g: g.student):
+        earlier = before.get(g.student)
+        if earlier is None or g.results is None:
+            continue
+        now = g.results
+        why = "; ".join(changed(earlier.fingerprint, now.fingerprint)) or "graded again (--force)"
+        moved = [(check, _points(earlier, check), _points(now, check))
+                 for check in dict.fromkeys([*earlier.checks, *now.checks])
+                 if _points(earlier, check) != _points(now, check)]
+        up, down, same = up + (now.score > earlier.score), down + (now.score < earlier.score), \
+            same + (now.score == earlier.score)
+        if moved or now.score != earlier.score:
+            rows.append([g.student, "total", f"{earlier.score:g}", f"{now.score:g}", why])
+            rows += [[g.student, check, old, new, why] for check, old, new in moved]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    write_atomically(path, buffer.getvalue())
+    if not up + down + same:
+        return ""
+    return (f"Graded again {up + down + same} student(s) graded before: {up} went up, {down} went down, {same} "
+            f"stayed the same (each change, and why: {path}).\n")
+
+
+def _points(results: Results, check: str) -> str:
+    """A check's points in ``results``, as changes.csv writes them ('' where the rubric did not have it)."""
+    return f"{results.checks[check].score:g}" if check in results.checks else ""
 
 
 def summarize(graded: list[Graded], rubric: Rubric) -> tuple[str, list[float], list[tuple[str, int]]]:
@@ -160,6 +186,12 @@ def arguments() -> argparse.ArgumentParser:
                         help="a gradebook exported from Canvas or Moodle: write OUT/import-EXPORT.csv with the scores")
     parser.add_argument("--column", metavar="NAME",
                         help="the gradebook's assignment that gets the scores (made if absent)")
+    parser.add_argument("--similarity", action="store_true",
+                        help="also compare every pair of submissions' code: similarity.csv and similarity.html, and "
+                             "each student's closest match in grades.csv")
+    parser.add_argument("--similarity-threshold", type=float, default=similarity.THRESHOLD, metavar="T",
+                        help=f"with --similarity: flag pairs at or above this similarity, 0-1 "
+                             f"(default: {similarity.THRESHOLD})")
     parser.add_argument("--roster", type=Path, metavar="MAP.csv",
                         help='which student each submission is: columns "submission" and "student" (a login or '
                              "e-mail); without it, a submission's name must be the student's login or e-mail name")
@@ -173,14 +205,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--gradebook needs --column NAME")
     try:
         rubric = check_before_grading(args)
-        out = (args.out or args.submissions.with_name(args.submissions.name.removesuffix(".zip") + "-graded")).resolve()
+        out = (args.out or classes.default_out(args.submissions)).resolve()
         out.mkdir(parents=True, exist_ok=True)
-        graded, kept_before, download = grade_class(args, out)
-        write_class_files(graded, rubric, out, download)
-        print(f"Kept {kept_before} earlier grade(s); graded {len(graded) - kept_before}.")
+        run = grade_class(args, out)
+        similar = similarity.run(run.submissions, out, args.similarity_threshold) if args.similarity else None
+        write_class_files(run.graded, rubric, out, run.download, similar)
+        print(f"Kept {run.kept} earlier grade(s); graded {len(run.graded) - run.kept}.")
+        print(write_changes(run.graded, run.before, out / CHANGES_FILE), end="")
         print(f"Wrote {out / 'grades.csv'}, {out / 'summary.txt'}, {out / 'summary.png'} and one folder per student.")
         if args.gradebook:
-            totals = {g.student: g.results.score if g.results else None for g in graded}
+            totals = {g.student: g.results.score if g.results else None for g in run.graded}
             print(gradebook.export(args.gradebook, args.column, totals, rubric.total,
                                    out / f"import-{args.gradebook.name}", args.roster), end="")
     except (CannotGradeClass, RubricError, gradebook.GradebookError, DataNotFound, lms.NotADownload,
@@ -205,27 +239,39 @@ def check_before_grading(args: argparse.Namespace) -> Rubric:
     return rubric
 
 
-def grade_class(args: argparse.Namespace, out: Path) -> tuple[list[Graded], int, lms.Download | None]:
-    """Every submission graded (or kept from before, where nothing it depends on changed), how many were
-    kept, and the Canvas or Moodle download they came from, if any."""
-    download = lms.read(args.submissions, out)  # a download becomes one folder per student, named by the LMS's id
+@dataclass(frozen=True)
+class ClassRun:
+    """A class graded: every grade (kept or made now), how many were kept, the Canvas or Moodle download they
+    came from, each student's submission, and the earlier grades of those graded again."""
+
+    graded: list[Graded]
+    kept: int
+    download: lms.Download | None
+    submissions: dict[str, Path]
+    before: dict[str, Results]
+
+
+def grade_class(args: argparse.Namespace, out: Path) -> ClassRun:
+    """Every submission graded, or kept from before where nothing it depends on changed."""
+    everyone, download = classes.read(args.submissions, out)  # a download: one folder per student, by its id
     if download:
         print(download.report(), end="")
-    todo = download.submissions if download else submissions(args.submissions)
-    graded = [] if args.force else [g for s, p in todo.items() if (g := previously(s, p, out, args.rubric))]
+    graded = [] if args.force else [g for s, p in everyone.items() if (g := previously(s, p, out, args.rubric))]
     done = {g.student for g in graded}
-    todo = {s: p.resolve() for s, p in todo.items() if s not in done}
+    todo = {s: p.resolve() for s, p in everyone.items() if s not in done}
+    before = {student: results for student in todo if (results := kept(student, out))}
     with tqdm(total=len(todo) + len(done), initial=len(done), unit="submission") as bar:
         where = (functools.partial(warm.grade_on_cluster, args.scheduler) if args.scheduler
                  else functools.partial(warm.grade_locally, workers=args.workers))
         graded += where(todo, out, args.data_dir.resolve(), args.rubric.resolve(), isolate=not args.no_bubblewrap,
-                        each=lambda g: bar.update())
-    return graded, len(done), download
+                        each=lambda g: bar.update(), earlier=before)
+    return ClassRun(graded, len(done), download, everyone, before)
 
 
-def write_class_files(graded: list[Graded], rubric: Rubric, out: Path, download: lms.Download | None) -> None:
+def write_class_files(graded: list[Graded], rubric: Rubric, out: Path, download: lms.Download | None,
+                      similar: dict[str, tuple[float, str]] | None = None) -> None:
     """grades.csv, the summary (text and figure), and the leaderboard where the rubric asks for one."""
-    write_csv(graded, rubric, out / "grades.csv", download.students if download else None)
+    write_csv(graded, rubric, out / "grades.csv", download.students if download else None, similar)
     text, scores, failed = summarize(graded, rubric)
     write_atomically(out / "summary.txt", text)
     plot_summary(scores, failed, rubric, out / "summary.png")

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.config.files import write_atomically
+from grader.intake.fingerprint import changed
 from grader.outputs.pages import html_report
-from grader.outputs.report import view
+from grader.outputs.report import Regrade, view
 from grader.outputs.results import RESULTS_FILE, Results
 from grader.pipeline import CannotGrade, Grader
 from grader.sandbox import processes
@@ -74,11 +75,15 @@ def warm_grader(data_dir: Path, rubric: Path, isolate: bool) -> Grader:
 
 
 def grade(student: str, path: Path, data_dir: Path, rubric: Path, isolate: bool,
-          shown_as: Path | None = None) -> Graded:
-    """One submission by this process's warm grader: its results, and its student and instructor pages."""
+          shown_as: Path | None = None, before: Results | None = None) -> Graded:
+    """One submission by this process's warm grader: its results, and its student and instructor pages (which
+    say what changed since ``before``, the student's earlier grade, where there is one)."""
     started = time.monotonic()
     try:
         report = replace(warm_grader(data_dir, rubric, isolate).grade(path, shown_as=shown_as), student=student)
+        if before is not None:
+            report = replace(report, regrade=Regrade({check: o.score for check, o in before.checks.items()},
+                                                     tuple(changed(before.fingerprint, report.fingerprint))))
     except CannotGrade as error:
         return Graded(student, None, time.monotonic() - started, str(error))
     except Exception as error:  # the grader's own failure: this student's row says so, the class goes on
@@ -88,7 +93,8 @@ def grade(student: str, path: Path, data_dir: Path, rubric: Path, isolate: bool,
                   pages={FEEDBACK_PAGE: html_report(view(report, "student")), INSTRUCTOR_PAGE: html_report(report)})
 
 
-def grade_shipped(student: str, name: str, payload: bytes, data_dir: str, rubric: bytes, isolate: bool) -> Graded:
+def grade_shipped(student: str, name: str, payload: bytes, data_dir: str, rubric: bytes, isolate: bool,
+                  before: Results | None = None) -> Graded:
     """``grade`` on a Dask worker, of a submission and a rubric sent as bytes (see ``pack``)."""
     # A rubric is kept under a name made of its content: the same rubric, the same warm grader.
     rubric_path = _private() / f"rubric-{hashlib.sha256(rubric).hexdigest()[:16]}.toml"
@@ -97,7 +103,7 @@ def grade_shipped(student: str, name: str, payload: bytes, data_dir: str, rubric
     with tempfile.TemporaryDirectory(prefix="run-shipped-") as scratch:
         with tarfile.open(fileobj=io.BytesIO(payload)) as archive:
             archive.extractall(scratch, filter="tar")  # links stay links: intake refuses them by name
-        return grade(student, Path(scratch, name), Path(data_dir), rubric_path, isolate, shown_as=Path(name))
+        return grade(student, Path(scratch, name), Path(data_dir), rubric_path, isolate, Path(name), before)
 
 
 @functools.cache
@@ -131,8 +137,11 @@ def save(graded: Graded, out: Path) -> Graded:
 
 
 def grade_locally(todo: dict[str, Path], out: Path, data_dir: Path, rubric: Path, workers: int,
-                  isolate: bool = True, each: Callable[[Graded], None] = lambda g: None) -> list[Graded]:
-    """Grade ``todo`` (student: submission) with ``workers`` warm graders on this machine."""
+                  isolate: bool = True, each: Callable[[Graded], None] = lambda g: None,
+                  earlier: dict[str, Results] | None = None) -> list[Graded]:
+    """Grade ``todo`` (student: submission) with ``workers`` warm graders on this machine; ``earlier``: the
+    grades these replace, by student."""
+    earlier = earlier or {}
     graded, tries, left = [], Counter(), dict(todo)
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited from this one
     processes.become_subreaper()  # whatever outlives a warm grader is ours to end
@@ -142,7 +151,8 @@ def grade_locally(todo: dict[str, Path], out: Path, data_dir: Path, rubric: Path
         while left:
             with ProcessPoolExecutor(max(1, min(workers, len(left))), mp_context=context,
                                      initializer=processes.die_with_parent) as pool:
-                futures = {pool.submit(grade, student, path, data_dir, rubric, isolate): student
+                futures = {pool.submit(grade, student, path, data_dir, rubric, isolate, None,
+                                       earlier.get(student)): student
                            for student, path in left.items()}
                 for student, outcome in _outcomes(futures, tries):
                     left.pop(student)
@@ -154,7 +164,8 @@ def grade_locally(todo: dict[str, Path], out: Path, data_dir: Path, rubric: Path
 
 
 def grade_on_cluster(address: str, todo: dict[str, Path], out: Path, data_dir: Path, rubric: Path,
-                     isolate: bool = True, each: Callable[[Graded], None] = lambda g: None) -> list[Graded]:
+                     isolate: bool = True, each: Callable[[Graded], None] = lambda g: None,
+                     earlier: dict[str, Results] | None = None) -> list[Graded]:
     """Grade ``todo`` on the Dask cluster whose scheduler is at ``address``: every Dask worker holds a
     warm grader, and must see MNIST at ``data_dir`` (``make data DATA_DIR=...`` on each machine)."""
     try:
@@ -170,8 +181,9 @@ def grade_on_cluster(address: str, todo: dict[str, Path], out: Path, data_dir: P
         raise ClusterError(f"no Dask scheduler answered at {address}: {error}") from None
     with client:
         rules = rubric.read_bytes()
+        earlier = earlier or {}
         futures = [client.submit(grade_shipped, student, path.name, pack(path), str(data_dir), rules, isolate,
-                                 key=f"grade-{student}-{time.time_ns()}", retries=TRIES - 1)
+                                 earlier.get(student), key=f"grade-{student}-{time.time_ns()}", retries=TRIES - 1)
                    for student, path in todo.items()]
         for future in arriving(futures):
             graded.append(saved := save(future.result(), out))

@@ -16,6 +16,15 @@ AUDIENCES = ("student", "instructor")
 SCORE_ONLY = "Not passed in full. This check shows its points only."
 
 
+@dataclass(frozen=True)
+class Regrade:
+    """A grade that replaces an earlier one of the same student: the earlier points of each check, by id,
+    and why it was made again (``intake.fingerprint.changed``)."""
+
+    before: dict[str, float]
+    why: tuple[str, ...]
+
+
 @dataclass
 class Report:
     """One grade: every check's result, what to fix first, where student code ran, and what it was of."""
@@ -31,6 +40,7 @@ class Report:
     sandbox: str = ""  # the mode and whom student code ran as, in one line (``protections`` says all)
     student: str = ""  # whose grade it is, where a class's grading knows
     graded_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    regrade: Regrade | None = None  # where a class's grading replaced an earlier grade
 
     @property
     def name(self) -> str:
@@ -59,7 +69,18 @@ class Report:
         held = [f"{r.title} ({r.visibility})" for r in self.results if r.visibility != "visible"]
         if held:
             notes.append(f"Held back from students: {'; '.join(held)}")
+        if self.regrade is not None:
+            notes.append(self._regraded(self.regrade))
         return notes
+
+    def _regraded(self, regrade: Regrade) -> str:
+        """The regrade, over the checks this view shows: the total before and now, and each check that moved."""
+        before = round(sum(regrade.before.get(r.id, 0) for r in self.results), 2)
+        moved = [f"{r.title} {regrade.before[r.id]:g} -> {r.score:g}" if r.id in regrade.before
+                 else f"{r.title} (new) {r.score:g}" for r in self.results if regrade.before.get(r.id) != r.score]
+        why = "; ".join(regrade.why) if regrade.why else "graded again on request"
+        return (f"This grade replaces an earlier one ({why}): {before:g} -> {self.score:g} points"
+                + (f". Changed: {'; '.join(moved)}." if moved else ", no check changed."))
 
     def overview(self) -> str:
         lines = [f"Score: {self.score:g} / {self.max_score:g}", *self.notes()]

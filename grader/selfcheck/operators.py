@@ -153,25 +153,28 @@ def zero_grad_before_the_loop(block):
                     yield block.with_changes(body=[*block.body[:index], line, loop, *block.body[index + 1:]])
 
 
+def moving(block: cst.IndentedBlock, method: str, anchor: str, after: bool) -> Iterator[cst.IndentedBlock]:
+    """``block`` with its first line that calls ``.method()`` moved just before (or ``after``) its first line
+    that calls ``.anchor()``, where that is somewhere else."""
+    lines = list(block.body)
+    found = [next((i for i, line in enumerate(lines) if calls_method(line, name)), None) for name in (method, anchor)]
+    if None in found:
+        return
+    moved = lines.pop(found[0])
+    place = next(i for i, line in enumerate(lines) if calls_method(line, anchor)) + after
+    if place != found[0]:
+        lines.insert(place, moved)
+        yield block.with_changes(body=lines)
+
+
 @operator(cst.IndentedBlock, "zero_grad() between backward() and step(): the step finds no gradient")
 def zero_grad_after_backward(block):
-    lines = list(block.body)
-    zeroing = [index for index, line in enumerate(lines) if calls_method(line, "zero_grad")]
-    backward = [index for index, line in enumerate(lines) if calls_method(line, "backward")]
-    if zeroing and backward and zeroing[0] < backward[0]:
-        moved = lines.pop(zeroing[0])
-        lines.insert(backward[0], moved)  # the backward line moved up by one: this is just after it
-        yield block.with_changes(body=lines)
+    yield from moving(block, "zero_grad", "backward", after=True)
 
 
 @operator(cst.IndentedBlock, "optimizer.step() before loss.backward(): each step follows the last batch's gradients")
 def step_before_backward(block):
-    lines = list(block.body)
-    backward = [index for index, line in enumerate(lines) if calls_method(line, "backward")]
-    step = [index for index, line in enumerate(lines) if calls_method(line, "step")]
-    if backward and step and backward[0] < step[0]:
-        lines.insert(backward[0], lines.pop(step[0]))
-        yield block.with_changes(body=lines)
+    yield from moving(block, "step", "backward", after=False)
 
 
 # -- training and evaluation modes ------------------------------------------------------------------
@@ -375,10 +378,15 @@ def shuffle_swapped(function):
             lambda arg: arg.with_changes(value=cst.Name("False" if arg.value.value == "True" else "True")))))
 
 
+def _flipped(arg: cst.Arg, keyword: str, old: str, new: str) -> Iterator[cst.Arg]:
+    """``keyword=old`` made ``keyword=new`` (``True`` and ``False``)."""
+    if m.matches(arg, _keyword(keyword, m.Name(old))):
+        yield arg.with_changes(value=cst.Name(new))
+
+
 @operator(cst.Arg, "the training loader does not shuffle")
 def shuffle_off(arg):
-    if m.matches(arg, _keyword("shuffle", m.Name("True"))):
-        yield arg.with_changes(value=cst.Name("False"))
+    yield from _flipped(arg, "shuffle", "True", "False")
 
 
 @operator(cst.Arg, "batch_size ignored: the loaders always use 64")
@@ -389,8 +397,7 @@ def batch_size_ignored(arg):
 
 @operator(cst.Arg, "the test loader built from the training split (train=True twice)")
 def training_split_for_testing(arg):
-    if m.matches(arg, _keyword("train", m.Name("False"))):
-        yield arg.with_changes(value=cst.Name("True"))
+    yield from _flipped(arg, "train", "False", "True")
 
 
 # -- the model --------------------------------------------------------------------------------------
