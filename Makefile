@@ -50,6 +50,9 @@ NBGRADER := cd dist/nbgrader && PATH=$(abspath $(VENV)/bin):$$PATH DATA_DIR=$(ab
 GRADE_OPTIONS = $(strip $(if $(RESULTS),--results $(RESULTS)) $(if $(FEEDBACK),--feedback $(FEEDBACK)) \
 	$(if $(JUNIT),--junit $(JUNIT)) $(if $(AUDIENCE),--audience $(AUDIENCE)) $(if $(RUBRIC),--rubric $(RUBRIC)) \
 	$(if $(FAIL_UNDER),--fail-under $(FAIL_UNDER)))
+SIMILARITY_OPTIONS = $(strip $(if $(OUT),--out $(OUT)) \
+	$(if $(SIMILARITY_THRESHOLD),--similarity-threshold $(SIMILARITY_THRESHOLD)))
+SELFCHECK_OPTIONS = $(strip $(if $(RUBRIC),--rubric $(RUBRIC)) --json dist/selfcheck/mutants.json)
 WATCH_OPTIONS = $(strip $(if $(FEEDBACK),--feedback $(FEEDBACK)) $(if $(AUDIENCE),--audience $(AUDIENCE)) \
 	$(if $(RUBRIC),--rubric $(RUBRIC)))
 CLASS_OPTIONS = $(strip $(if $(OUT),--out $(OUT)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FORCE),--force) \
@@ -106,8 +109,7 @@ grade-all: $(RUNTIME) data  ## grade every submission in SUBMISSIONS (a folder, 
 	$(PY) -m grader.batch $(SUBMISSIONS) --data-dir $(DATA_DIR) $(CLASS_OPTIONS)
 
 similarity: $(RUNTIME)  ## compare every pair of SUBMISSIONS' code: similarity.csv and similarity.html in OUT
-	$(PY) -m grader.similarity $(SUBMISSIONS) $(if $(OUT),--out $(OUT)) \
-		$(if $(SIMILARITY_THRESHOLD),--similarity-threshold $(SIMILARITY_THRESHOLD))
+	$(PY) -m grader.similarity $(SUBMISSIONS) $(SIMILARITY_OPTIONS)
 
 assignment: $(RUNTIME)  ## regenerate the student stubs in assignment/ from solutions/
 	$(PY) -m kit.stubs
@@ -125,7 +127,7 @@ nbgrader-feedback: nbgrader  ## an HTML report per student in dist/nbgrader/feed
 	$(NBGRADER) generate_feedback mnist_mlp
 
 selfcheck: $(DEV) data  ## the grader's own test: grade mutants of solutions/, list what it missed (dist/selfcheck/)
-	$(PY) -m grader.selfcheck --data-dir $(DATA_DIR) $(if $(RUBRIC),--rubric $(RUBRIC)) --json dist/selfcheck/mutants.json
+	$(PY) -m grader.selfcheck --data-dir $(DATA_DIR) $(SELFCHECK_OPTIONS)
 
 gradescope: $(RUNTIME)  ## the Gradescope autograder: dist/gradescope/autograder.zip
 	$(PY) -m kit.gradescope_zip --out dist/gradescope/autograder.zip

@@ -111,8 +111,12 @@ if os.fork() == 0:  # a child that leaves an orphan that dies at once and one th
     os._exit(0)
 time.sleep(0.5)  # the short-lived orphan is our zombie by now
 processes.kill_new_descendants(before)
-left = [entry for entry in os.listdir("/proc") if entry.isdigit()
-        and open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1] == str(os.getpid())]
+def parent(pid):  # None for a process that ended while we looked
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1]
+    except OSError:
+        return None
+left = [entry for entry in os.listdir("/proc") if entry.isdigit() and parent(entry) == str(os.getpid())]
 sys.exit(f"left: {left}" if left else 0)
 """
 

@@ -97,6 +97,7 @@ class Child:
     socket: socket.socket | None = None
     listener: socket.socket | None = None  # where it connects from, where it cannot inherit a socket
     token: bytes = b""
+    marker: str = ""  # in its command line, and in that of every fork of it (what a check detaches)
     started: float = field(default_factory=time.time)
     ready: bool = False
 
@@ -162,6 +163,7 @@ class Worker:
         self.spare: Child | None = None  # the next check's, starting while this one runs
         self.seen: dict[int, float] = {}  # where orphans are not ours (not Linux): each process of the check seen
         self.check_started: float | None = None  # when the check in progress's child started (time.time())
+        self.check_marker = ""  # where workers do not fork: the marker of that child's command line
 
     @property
     def forks(self) -> bool:
@@ -232,7 +234,7 @@ class Worker:
             os.close(write_end)
             if inherited:
                 theirs.close()
-        return Child(process, Capture(read_end, 0, marker.encode()), ours, listener, token)
+        return Child(process, Capture(read_end, 0, marker.encode()), ours, listener, token, marker)
 
     def admit(self, submission: Path, user: users.GradingUser) -> None:
         """Grade ``submission`` (a folder in the jail's ``submissions``) next: the checks' children read it
@@ -352,7 +354,7 @@ class Worker:
             if self.group is not None:
                 self.group.join(child.pid)
             own = (self.host.private_bytes(child.pid), self.host.threads(child.pid))
-            self.child, self.seen, self.check_started = child, {}, child.started
+            self.child, self.seen, self.check_started, self.check_marker = child, {}, child.started, child.marker
             if self.guard is not None:
                 group = self.group
                 self.guard.watch(limits, group.memory() if group else 0, group.tasks() if group else 0, own)
@@ -405,17 +407,22 @@ class Worker:
             self.host.kill_all(self._orphans, rounds=20)
 
     def _orphans(self) -> list[int]:
-        """Processes of this interpreter, born since the check's child started, whose parent is gone: what a
-        check detached (a double fork) where the grader cannot adopt orphans."""
+        """Processes of this interpreter, born since the check's child started, whose parent is gone, or that
+        carry the check's child's marker in their command line (its forks): what a check detached (a double
+        fork) where the grader cannot adopt orphans. A detached fork may be handed to a subreaper older than
+        the check (systemd's user manager, a test runner), so its parent alone does not tell."""
         import psutil
         if self.check_started is None:
             return []
         since, mine, found = self.check_started - 1, os.path.realpath(sys.executable), []
-        for process in psutil.process_iter(["ppid", "create_time", "exe"]):
+        for process in psutil.process_iter(["ppid", "create_time", "exe", "cmdline"]):
             info = process.info
             if info["create_time"] is None or info["create_time"] < since or not info["exe"]:
                 continue
             if os.path.realpath(info["exe"]) != mine or process.pid == os.getpid():
+                continue
+            if self.check_marker and self.check_marker in (info["cmdline"] or ()):
+                found.append(process.pid)
                 continue
             try:
                 parent = psutil.Process(info["ppid"])
