@@ -45,7 +45,18 @@ def test_a_saved_file_is_graded_again_and_ctrl_c_stops(data_dir, tmp_path):
         assert "Score: 100 / 100" in second
     finally:
         watching.send_signal(signal.SIGINT)
-        code = watching.wait(timeout=60)
+        try:
+            code = watching.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            code = None
+            watching.kill()
+            watching.wait()
+        if code is None:  # say what it was doing, not only that it did not stop (after the report's own failure)
+            rest = []
+            while not lines.empty():
+                rest.append(lines.get().rstrip("\n"))
+            raise AssertionError("Ctrl-C did not stop the watch within 60 s; it printed last:\n"
+                                 + "\n".join(rest[-40:]))
     assert code == 0
 
 
@@ -72,3 +83,29 @@ def test_a_save_made_during_the_first_grade_is_graded_again(tmp_path):
     watching.join(timeout=30)
     stop.set()
     assert graded == ["hidden = 128\n", "hidden = 100\n"]
+
+
+def test_ctrl_c_during_a_grade_stops_the_watch(tmp_path):
+    """The checks take a Ctrl-C that comes during a grade as theirs (pytest ends the grade); the watch stops
+    too, instead of waiting for the next save."""
+    from grader.pipeline import CannotGrade
+    folder = tmp_path / "lab"
+    folder.mkdir()
+
+    class InterruptedGrader:
+        def grade(self, submission, started):
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                raise CannotGrade("the checks could not run (pytest exit 2)") from None
+
+    shown = io.StringIO()
+    rescue = threading.Timer(30, lambda: signal.raise_signal(signal.SIGINT))  # ends a watch that goes on
+    rescue.start()
+    started = time.monotonic()
+    try:
+        grade_on_save(InterruptedGrader(), folder, lambda report: None, Console(file=shown))
+    finally:
+        rescue.cancel()
+    assert time.monotonic() - started < 10
+    assert "Stopped." in shown.getvalue() and "could not run" not in shown.getvalue()

@@ -9,9 +9,11 @@ not polling); saves that come while a grade runs are graded together once it end
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -47,23 +49,52 @@ def grade_on_save(grader: Grader, submission: Path, show: Callable[[Report], Non
                   recursive=submission.is_dir(), yield_on_timeout=True, rust_timeout=WAKE_MS)
     if next(saves, None) is None:  # stopped before it began
         return
-    # The watcher is in place before the first grade: a save from now on is seen, even one made while it runs.
-    regrade(grader, submission, show, console, because="started")
-    for changes in saves:
-        if not changes:  # a wake-up with nothing saved
-            continue
-        names = {Path(path).name for _, path in changes}
-        kept = {Path(path).name for _, path in changes if Path(path).exists()}  # not an editor's scratch file
-        regrade(grader, submission, show, console, because=f"{', '.join(sorted(kept or names))} changed")
+    with ctrl_c_remembered() as pressed:
+        # The watcher is in place before the first grade: a save from now on is seen, even one made while it runs.
+        regrade(grader, submission, show, console, because="started", stopped=pressed)
+        for changes in saves:
+            if pressed.is_set():  # during a grade, whose checks took the interrupt as theirs
+                return
+            if not changes:  # a wake-up with nothing saved
+                continue
+            names = {Path(path).name for _, path in changes}
+            kept = {Path(path).name for _, path in changes if Path(path).exists()}  # not an editor's scratch file
+            regrade(grader, submission, show, console, because=f"{', '.join(sorted(kept or names))} changed",
+                    stopped=pressed)
 
 
-def regrade(grader: Grader, submission: Path, show: Callable[[Report], None], console: Console, because: str) -> None:
-    """One grade, shown on a cleared screen under a line that says why it ran and how long it took."""
+@contextlib.contextmanager
+def ctrl_c_remembered() -> Iterator[threading.Event]:
+    """An event set by every Ctrl-C, which still interrupts as before. A Ctrl-C during a grade interrupts the
+    grade's checks (pytest takes it, and the grade ends); the watch then sees the event and stops too."""
+    pressed = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # only the main thread receives signals
+        yield pressed
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        pressed.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def regrade(grader: Grader, submission: Path, show: Callable[[Report], None], console: Console, because: str,
+            stopped: threading.Event | None = None) -> None:
+    """One grade, shown on a cleared screen under a line that says why it ran and how long it took (nothing
+    where Ctrl-C, ``stopped``, interrupted it)."""
     started = time.monotonic()
     try:
         report, failure = grader.grade(submission, started), ""
     except CannotGrade as error:
         report, failure = None, f"grader: {error}"
+    if stopped is not None and stopped.is_set():
+        console.print(Text("Stopped.", style="dim"))
+        return
     took = time.monotonic() - started
     if console.is_terminal:
         console.clear()
