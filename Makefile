@@ -148,7 +148,7 @@ lint: $(DEV)  ## ruff, and the import layers of grader/ (import-linter)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 
-bench: $(DEV) data  ## time a grade, a class of 40 and nbgrader's autograde (docs/speed.md)
+bench: $(DEV) data  ## time a grade (wall and CPU), a class of 40 and nbgrader's autograde (docs/speed.md)
 	$(PY) -m bench.bench --data-dir $(DATA_DIR)
 
 clean:  ## remove the caches (.cache, .pytest_cache, .hypothesis, .ruff_cache); .venv, data and dist/ stay

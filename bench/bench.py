@@ -1,11 +1,13 @@
 """`make bench`: the grader's speed, each figure measured side by side in one run on this machine.
 
 1. One grade of the reference against the baseline (``bench.baseline``: plain training of the reference
-   to the accuracy bar in a fresh one-thread process), and the same grade without the sandbox.
+   to the accuracy bar in a fresh one-thread process), and the same grade without the sandbox; and the CPU
+   of a warm grade of the reference, every process it runs included (``bench.cpu``):
+   ``cpu_s_per_grade=<s> wall_s_per_grade=<s>``.
 2. A class of 40 mixed submissions (correct ones in many styles, one-bug ones, notebooks, zips) graded by
    warm graders (``grader.batch``, one per core) against the way before them, one ``python -m grader``
    per submission, as many at a time as there are cores: ``class_s_per_submission=<s>
-   old_s_per_submission=<s> speedup=<x> peak_mb_per_worker=<MiB>``.
+   cpu_s_per_submission=<s> old_s_per_submission=<s> speedup=<x> peak_mb_per_worker=<MiB>``.
 3. Our grade of the course notebook against ``nbgrader autograde`` of the same notebook.
 4. Code similarity across a generated class of 500 (the correct zoo, and copies of it disguised every way
    ``tests/similarity_zoo.py`` knows; a tenth as notebooks): ``similarity_s=<s> similarity_mb=<MiB>``.
@@ -45,6 +47,12 @@ def timed(*command: str | Path, cwd: Path = KIT_ROOT, env: dict | None = None) -
     return seconds, max(before, host.current().peak_child_rss_mb() or 0.0)
 
 
+def reaped_cpu_seconds() -> float:
+    """CPU time of every process below this one that ended and was waited for (a class's graders and all theirs)."""
+    times = psutil.Process().cpu_times()
+    return times.children_user + times.children_system
+
+
 def python(*args: str | Path) -> list[str | Path]:
     return [sys.executable, *args]
 
@@ -61,6 +69,9 @@ def single(data_dir: Path, repeat: int) -> tuple[float, float]:
           f"s; "
           f"baseline {', '.join(f'{b:.2f}' for b in baselines)} s")
     print(f"sandbox_cost_s={grade_s - min(plain):.2f}")
+    cpu = subprocess.run(python("-m", "bench.cpu", "--data-dir", data_dir), cwd=KIT_ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()
+    print(*cpu, sep="\n")
     return grade_s, baseline_s, max(g[1] for g in grades)
 
 
@@ -125,21 +136,22 @@ def klass(data_dir: Path, scratch: Path, count: int) -> None:
     """A class graded by warm graders (grade-all) and the way before them, one ``python -m grader`` per
     submission, ``CORES`` at a time; the same class, in the same run."""
     submissions = make_class(scratch / "class", count)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), reaped_cpu_seconds()
     batch = subprocess.Popen(python("-m", "grader.batch", scratch / "class", "--data-dir", data_dir,
                                     "--out", scratch / "out"), cwd=KIT_ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     peak = peak_pss_per_grader(batch)
     if batch.wait() != 0:
         raise SystemExit("grade-all failed")
-    warm_s = time.perf_counter() - started
+    warm_s, warm_cpu = time.perf_counter() - started, reaped_cpu_seconds() - cpu
     started = time.perf_counter()
     with ThreadPoolExecutor(CORES) as pool:
         list(pool.map(lambda path: timed(*python("-m", "grader", path, "--data-dir", data_dir)), submissions))
     old_s = time.perf_counter() - started
     print(f"a class of {count} on {CORES} cores: warm graders {warm_s:.1f} s, one process per submission "
           f"{old_s:.1f} s")
-    print(f"class_s_per_submission={warm_s / count:.2f} old_s_per_submission={old_s / count:.2f} "
+    print(f"class_s_per_submission={warm_s / count:.2f} cpu_s_per_submission={warm_cpu / count:.2f} "
+          f"old_s_per_submission={old_s / count:.2f} "
           f"speedup={old_s / warm_s:.2f} peak_mb_per_worker={peak[0]:.0f}")
 
 

@@ -28,16 +28,15 @@ from grader.sandbox.session import Worker
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process and every process below it, living or ended and waited for."""
-    me = psutil.Process()
-    times = me.cpu_times()
-    total = times.user + times.system + times.children_user + times.children_system
-    for child in me.children(recursive=True):
+    """CPU time of this process and every process below it, living or ended and waited for (by this process or
+    by one below it that still lives: a worker reaps its checks' children)."""
+    total = 0.0
+    for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
         try:
-            child_times = child.cpu_times()
-            total += child_times.user + child_times.system
+            times = process.cpu_times()
         except psutil.Error:
-            pass
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
     return total
 
 

@@ -129,8 +129,11 @@ class Grader:
     def _run_checks(self, deadline: float) -> list[Result]:
         """Every check of the rubric, run on the admitted submission: its result, in the rubric's order."""
         grading = Grading(self.rubric, self.worker, self.labels, self.decoys, self.references, deadline=deadline)
-        with without_environment(PYTEST_ENVIRONMENT):
-            code = pytest.main([str(checks.FOLDER), *PYTEST_ARGS], plugins=[plugin := GradingPlugin(grading)])
+        try:
+            with without_environment(PYTEST_ENVIRONMENT):
+                code = pytest.main([str(checks.FOLDER), *PYTEST_ARGS], plugins=[plugin := GradingPlugin(grading)])
+        finally:
+            grading.close()
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise CannotGrade(f"the checks could not run (pytest exit {int(code)}); "
                               "is the rubric in step with grader/judge/checks?")

@@ -33,7 +33,9 @@ COMMANDS = {
     "bench.bench": "bench.bench",
     "bench.calibrate": "bench.calibrate",
     "bench.starts": "bench.starts",
+    "bench.cpu": "bench.cpu",
     "tests.snapshot": "tests.snapshot",
+    "tests.verdicts": "tests.verdicts",
 }
 DOCUMENTED_IN_FULL = ("grader", "grader.batch", "grader.selfcheck")  # each option of these is named in the docs
 OTHER_TOOLS = {"--port", "--nworkers", "--nthreads"}  # Dask's, in the cluster's recipe

@@ -9,7 +9,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from grader.judge.grading import Grading
+from grader.judge.grading import Grading, Lease, Retry
 from grader.judge.result import Result, Stub
 from grader.judge.verdict import CheckFailed, stub_of, student_error_message
 from grader.sandbox.errors import StudentError, WorkerBroken
@@ -48,7 +48,7 @@ class GradingPlugin:
 
     @pytest.fixture
     def session(self):
-        """A child of the worker for this check alone; hypothesis examples share it."""
+        """A session for this check (see ``Grading.session``); hypothesis examples share it."""
         with self.grading.session() as session:
             yield session
 
@@ -67,13 +67,31 @@ class GradingPlugin:
             )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self.grading.current_check = check_id(item)
+        self.grading.current_check, self.grading.part = check_id(item), item.module.__name__
         if time.monotonic() > self.grading.deadline:
             raise CheckFailed(
                 observed="not graded: the whole grading run reached its time limit before this check",
                 expected=f"all checks within {self.grading.rubric.run_seconds:g} s",
                 hint="earlier checks took very long; look at the ones that timed out",
             )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool:
+        """Run the check; if a session that shared its child ended badly (``Retry``), run it again from the start
+        with a child per session, as if the first try had not been: its time is given back to the run."""
+        arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        started = time.monotonic()
+        try:
+            pyfuncitem.obj(**arguments)
+        except Retry:
+            self.grading.again.append(check_id(pyfuncitem))
+            self.grading.deadline += time.monotonic() - started
+            self.grading.printed.pop(self.grading.current_check, None)
+            self.extras.get(check_id(pyfuncitem), {}).clear()
+            if isinstance(arguments.get("session"), Lease):
+                arguments["session"].reset()
+            pyfuncitem.obj(**arguments)
+        return True
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

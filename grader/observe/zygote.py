@@ -31,6 +31,7 @@ import torchvision  # noqa: F401
 from grader.config.paths import KIT_ROOT
 from grader.intake import data
 from grader.observe import disguise, observers, probes, seal
+from grader.observe.residue import Residue
 from grader.observe.student import StudentCode, describe_error
 from grader.sandbox import host, jail, processes, protocol, wire
 
@@ -47,13 +48,26 @@ def load_mnist(root: Path) -> dict:
     }
 
 
-def serve_check(session: socket.socket, ctx: observers.Context, replaced: Callable[[], list[str]]) -> None:
+def serve_check(session: socket.socket, context: Callable[[], observers.Context], replaced: Callable[[], list[str]],
+                residue: Residue) -> None:
     """Answer observer calls, one JSON line each way, until the grader closes the session. An observation
     made while student code had replaced what the observers rely on (``replaced``, the seal's check, bound
-    before any student code ran) is answered with what was replaced instead."""
+    before any student code ran) is answered with what was replaced instead.
+
+    A ``renew`` request ends one session and may start the next in this child: the answer says what the
+    session left (``residue``); where it left nothing, the next session starts as a fresh child would. After
+    everything the session printed, the request's marker goes to the output, so the grader knows what it was."""
+    ctx = context()
     reader = session.makefile("rb")
     while line := reader.readline(MAX_REQUEST):
         request = wire.decode(line)
+        if "renew" in request:
+            response = {"ok": {"left": renew(residue, replaced)}}
+            if not response["ok"]["left"]:
+                ctx = context()
+            os.write(1, str(request["renew"]).encode() + b"\n")
+            session.sendall(wire.encode(response))
+            continue
         try:
             response = {"ok": observers.OBSERVERS[request["observe"]](ctx, **request.get("args", {}))}
         except BaseException as error:  # SystemExit and KeyboardInterrupt from student code too
@@ -70,8 +84,21 @@ def serve_check(session: socket.socket, ctx: observers.Context, replaced: Callab
         session.sendall(message)
 
 
+def renew(residue: Residue, replaced: Callable[[], list[str]]) -> list[str]:
+    """What the session just ended left behind; where nothing, the child is made ready for the next one."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        left = residue.left() + [f"the grader's {name} replaced" for name in replaced()[:3]]
+        if not left:
+            residue.reset()
+        return left
+    except BaseException as error:  # a student's finalizer, or a replaced flush, that raises
+        return [f"{type(error).__name__} while taking stock"]
+
+
 def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, temp: Path | None,
-              sealed: seal.Seal, namespaces: bool) -> None:
+              sealed: seal.Seal, namespaces: bool, emptied: list[Path]) -> None:
     ctrl.close()
     session_fd, output_fd = fds
     os.dup2(output_fd, 1)
@@ -79,11 +106,11 @@ def run_child(ctrl: socket.socket, fds: list[int], request: dict, mnist: dict, t
     os.close(output_fd)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     processes.die_with_parent()
-    serve_child(socket.socket(fileno=session_fd), request, mnist, temp, sealed, namespaces)
+    serve_child(socket.socket(fileno=session_fd), request, mnist, temp, sealed, namespaces, emptied)
 
 
 def serve_child(session: socket.socket, request: dict, mnist: dict, temp: Path | None, sealed: seal.Seal,
-                namespaces: bool) -> None:
+                namespaces: bool, emptied: list[Path]) -> None:
     """A check's child, forked or spawned: bound it, then serve the check's observer calls."""
     folder = Path(request["submission"])
     confine(request["limits"], request.get("uid"), temp, namespaces)
@@ -91,8 +118,9 @@ def serve_child(session: socket.socket, request: dict, mnist: dict, temp: Path |
     # The submission's folder first, and not the folder the zygote started in (the kit's, unjailed).
     sys.path[:] = [str(folder)] + [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     os.chdir(folder)
-    ctx = observers.Context(StudentCode(folder), Path(request["data_root"]), mnist)
-    serve_check(session, ctx, sealed.broken)
+    data_root = Path(request["data_root"])
+    residue = Residue(folder, [*emptied, *([temp] if temp else [])], jail.INSIDE)
+    serve_check(session, lambda: observers.Context(StudentCode(folder), data_root, mnist), sealed.broken, residue)
 
 
 def confine(limits: dict, uid: int | None, temp: Path | None, namespaces: bool) -> None:
@@ -182,7 +210,7 @@ def serve(ctrl: socket.socket, args: argparse.Namespace) -> None:
             pid = host.current().fork()
             if pid == 0:
                 try:
-                    run_child(ctrl, fds, request, mnist, args.temp, sealed, not args.no_namespaces)
+                    run_child(ctrl, fds, request, mnist, args.temp, sealed, not args.no_namespaces, args.emptied)
                 except BaseException:  # the grader's own failure to set the check up: say what it was
                     traceback.print_exc()
                     os._exit(70)
@@ -224,7 +252,7 @@ def main_spawned(argv: list[str]) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os.write(1, marker + b"\n")
-        serve_child(session, request, mnist, args.temp, sealed, not args.no_namespaces)
+        serve_child(session, request, mnist, args.temp, sealed, not args.no_namespaces, [])
     except (BrokenPipeError, ConnectionResetError, wire.WireError):  # the grader closed the session first
         pass
     except BaseException:  # the grader's own failure to set the check up: say what it was

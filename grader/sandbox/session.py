@@ -33,6 +33,7 @@ from grader.sandbox.jail import TMPFS, Jail, admit
 from grader.sandbox.limits import Guard
 
 MAX_RESPONSE = 256 << 20
+STOCK_SECONDS = 10  # for a child to take stock between two sessions (a garbage collection, a few listings)
 # How a zygote starts: ``python -c BOOT KIT_ROOT ARGS...``. The worker's modules are compiled as `python -c`
 # code is (``grader.observe.disguise``), and the zygote is entered from this line's frame.
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.observe import disguise; "
@@ -57,12 +58,17 @@ def worker_environment() -> dict[str, str]:
 
 class Capture(threading.Thread):
     """Drain a pipe, keeping the first ``limit`` characters and counting the rest; with ``marker``, only what
-    comes after the marker's line (a spawned child's own start comes before it)."""
+    comes after the marker's line (a spawned child's own start comes before it). ``sync`` waits for a line the
+    child writes between two sessions, and says what was printed before it."""
 
     def __init__(self, fd: int, limit: int, marker: bytes | None = None) -> None:
         super().__init__(daemon=True)
         self.fd, self.limit, self.head, self.total = fd, limit, bytearray(), 0
         self.before = None if marker is None else (marker + b"\n", bytearray())
+        self.recent = bytearray()  # the last bytes read, where an awaited marker is looked for
+        self.expected: bytes | None = None  # the marker line ``sync`` waits for, once ``expect`` was told it
+        self.arrived = False  # whether it came
+        self.synced = threading.Condition()
         self.start()
 
     def run(self) -> None:
@@ -75,9 +81,39 @@ class Capture(threading.Thread):
                         del seen[:-len(marker)]
                         continue
                     chunk, self.before = bytes(seen[seen.index(marker) + len(marker):]), None
-                self.total += len(chunk)
-                if len(self.head) < self.limit:
-                    self.head += chunk[: self.limit - len(self.head)]
+                with self.synced:
+                    self.total += len(chunk)
+                    if len(self.head) < self.limit:
+                        self.head += chunk[: self.limit - len(self.head)]
+                    window = self.recent + chunk
+                    self.arrived = self.arrived or (self.expected is not None and self.expected in window)
+                    self.recent = window[-64:]
+                    self.synced.notify_all()
+        with self.synced:
+            self.synced.notify_all()
+
+    def expect(self, marker: bytes) -> None:
+        """Look out for ``marker``'s line, which the child is about to write between two sessions (``sync``)."""
+        with self.synced:
+            self.expected, self.arrived, self.recent = marker + b"\n", False, bytearray()
+
+    def sync(self, timeout: float) -> int | None:
+        """Wait for the expected marker's line; the bytes printed since the last sync but that line (the line is not
+        kept), or None if it did not come. Where nothing else was printed, what comes next starts afresh."""
+        with self.synced:
+            self.synced.wait_for(lambda: self.arrived or not self.is_alive(), timeout)
+            line, self.expected = self.expected, None
+            if not self.arrived or line is None:
+                return None
+            printed = self.total - len(line)
+            if printed == 0:
+                self.head.clear()
+                self.total = 0
+            else:
+                if (at := self.head.find(line)) >= 0:
+                    del self.head[at:at + len(line)]
+                self.total -= len(line)
+            return printed
 
     def text(self) -> str:
         self.join(timeout=2)
@@ -289,6 +325,11 @@ class Worker:
             seen.pop(pid, None)
         return alive
 
+    def user_files(self) -> bool:
+        """Whether the grade's user has files in the folders every user may write to (a check's leftovers)."""
+        user = self.jail.user
+        return user is not None and user.has_files()
+
     def temp_bytes(self) -> int:
         """Bytes in the check's temporary files, wherever its user could write them."""
         if self.jail.temp_outside is None:  # bubblewrap's tmpfs, seen through a process inside
@@ -495,6 +536,51 @@ class Session:
         self.deadline = time.monotonic() + limits.seconds
         self.failure: StudentError | None = None
         self.limit_hit: str | None = None
+        self.served = 1  # sessions this child has served, this one included (see ``take_stock``)
+        self.failed = False  # a call was answered with student code's error
+        self.left: list[str] = []  # what the last session left, where ``take_stock`` found anything
+
+    def take_stock(self) -> bool:
+        """End this session, and say whether the next may run in the same child: whether the child is now what a
+        fresh one would be. It answered every call, printed nothing, left nothing running and changed nothing
+        student code could see (``grader.observe.residue``), and went over no limit. Otherwise it is closed."""
+        if self.socket is None or self.failure is not None or self.failed:
+            self.left = ["an error" if self.failed else "an end"]
+            self.close()
+            return False
+        marker = secrets.token_hex(12)
+        self.capture.expect(marker.encode())
+        try:
+            self.socket.settimeout(STOCK_SECONDS)
+            self.socket.sendall(wire.encode({"renew": marker}))
+            response = wire.decode(self.reader.readline(MAX_RESPONSE))
+        except (OSError, wire.WireError):
+            response = None
+        self.left = self._left(response)
+        if self.left:
+            self.close()
+        return not self.left
+
+    def _left(self, response: Any) -> list[str]:
+        """What the child says the session left, and what the grader sees of it: output, processes, files, limits."""
+        if not isinstance(response, dict) or not isinstance(response.get("ok"), dict):
+            return ["no answer to taking stock"]
+        left = response["ok"].get("left")
+        left = [str(what) for what in left] if isinstance(left, list) else ["an answer of the wrong shape"]
+        printed = self.capture.sync(STOCK_SECONDS)
+        if printed != 0:
+            left.append("output" if printed else "no end to its output")
+        if self.worker.guard and self.worker.guard.over():
+            left.append("a limit reached")
+        if len(self.worker.members()) > 1:  # the child's own pid may be another namespace's
+            left.append("a process of the grading user")
+        if self.worker.user_files():
+            left.append("files of the grading user")
+        return left
+
+    def next_session(self, limits: Limits) -> None:
+        """Serve another session, with ``limits``, after ``take_stock`` found the child clean."""
+        self.limits, self.deadline, self.served = limits, time.monotonic() + limits.seconds, self.served + 1
 
     def call(self, observer: str, **args: Any) -> Any:
         if self.failure is not None:
@@ -518,6 +604,7 @@ class Session:
         if not isinstance(response, dict) or ("ok" not in response and "error" not in response):
             self._end(observer, expect_exit=False, ended="sent an answer of the wrong shape")
         if "error" in response:
+            self.failed = True
             hit = self.worker.guard.over() if self.worker.guard else None
             raise StudentError(observer, error=response["error"], output=self.output(),
                                limit=self.limits.describe(hit) if hit else None)

@@ -77,6 +77,10 @@ class GradingUser:
     def files_bytes(self) -> int:
         return sum(_owned(top, self.uid, remove=False) for top in SHARED_TEMP) if self.uid is not None else 0
 
+    def has_files(self) -> bool:
+        """Whether this uid owns an entry in the folders every user may write to."""
+        return self.uid is not None and any(_owns_any(top, self.uid) for top in SHARED_TEMP)
+
 
 def uid_block() -> range:
     """The uids this network namespace's graders take: ``SLOTS`` of them, at a place chosen by the namespace's
@@ -110,6 +114,20 @@ def processes_of(uid: int) -> list[int]:
 def remove_ipc(uid: int) -> None:
     """Remove the System V shared memory, message queues and semaphores that ``uid`` owns."""
     host.current().remove_ipc(uid)
+
+
+def _owns_any(top: Path, uid: int) -> bool:
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return False
+    for entry in entries:
+        try:
+            if entry.stat(follow_symlinks=False).st_uid == uid:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _owned(top: Path, uid: int, remove: bool) -> int:
