@@ -8,14 +8,17 @@ for the reason the child gave; where a later session in a shared child fails, it
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from grader.config.paths import SOLUTIONS
+from grader.config.paths import KIT_ROOT, SOLUTIONS
 from grader.judge.grading import SHARING_VARIABLE, Grading
 from grader.pipeline import Grader
 from grader.sandbox.session import Capture, Session, Worker
@@ -36,6 +39,8 @@ def edited(file: str, *edits: str, helper: tuple[str, str] | None = None) -> Cal
         return into
     return make
 
+
+pytestmark = pytest.mark.xdist_group("sharing")  # one test process grades the cases, once
 
 FORWARD = "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
 INIT = "    def __init__(self, images, labels, one_hot: bool = False) -> None:\n"
@@ -93,15 +98,13 @@ class Watched:
         patch.setattr(Session, "take_stock", noted_take_stock)
 
     def take(self) -> dict:
-        taken = {"children": self.children, "ended": self.ended, "again": self.grading.again}
+        taken = {"children": self.children, "ended": self.ended, "again": list(self.grading.again)}
         self.children, self.ended = 0, {}
         return taken
 
 
-@pytest.fixture(scope="module")
-def graded(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict]]:
-    """Each case's verdicts and what sharing did, by ``shared`` and ``alone`` (a child per session)."""
-    folder = tmp_path_factory.mktemp("sharing")
+def grade_both_ways(folder: Path, data_dir: Path, out: Path) -> None:
+    """Grade every case with one warm grader, shared and alone, and write what was found (JSON) to ``out``."""
     made = {name: make(folder / name) for name, make in CASES.items()}
     found: dict[str, dict[str, dict]] = {"shared": {}, "alone": {}}
     with pytest.MonkeyPatch.context() as patch:
@@ -111,9 +114,22 @@ def graded(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 patch.setenv(SHARING_VARIABLE, "1" if way == "shared" else "0")
                 for name, path in made.items():
                     report = grader.grade(path)
-                    found[way][name] = {"verdicts": {r.id: (r.score, r.message) for r in report.results},
+                    found[way][name] = {"verdicts": {r.id: [r.score, r.message] for r in report.results},
                                         **watched.take()}
-    return found
+    out.write_text(json.dumps(found))
+
+
+@pytest.fixture(scope="session")
+def graded(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict]]:
+    """Each case's verdicts and what sharing did, by ``shared`` and ``alone`` (a child per session): graded in a
+    process of its own, as a warm grader is, not in the test process (which other tests' graders shared)."""
+    folder = tmp_path_factory.mktemp("sharing")
+    out = folder / "found.json"
+    done = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from tests.test_sharing import "
+                           "grade_both_ways; grade_both_ways(*map(Path, sys.argv[1:]))", folder, data_dir, out],
+                          cwd=KIT_ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(out.read_text())
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -83,8 +83,10 @@ def _settings() -> dict[str, Any]:
 class Residue:
     """A fresh child's state, taken before any student code runs; ``left`` says how the child now differs."""
 
-    def __init__(self, submission: Path, temporary: list[Path], keep: Path) -> None:
-        self.submission, self.temporary, self.keep = submission, list(dict.fromkeys(temporary)), keep
+    def __init__(self, submission: Path, temporary: list[Path]) -> None:
+        self.submission = submission
+        # What the temporary folders hold before any session: the jail's own (its binds, where the kit lives in /tmp)
+        self.temporary = {folder: set(_entries(folder)) for folder in dict.fromkeys(temporary)}
         self.modules = dict(sys.modules)
         self.namespaces = _namespaces()
         self.identities = _identities(self.namespaces)
@@ -103,12 +105,9 @@ class Residue:
             left.append("a thread still running")
         if host.current().tree().descendants(os.getpid()):
             left.append("a process still running")
-        for folder in self.temporary:
-            try:
-                if entries := [entry.name for entry in folder.iterdir() if entry != self.keep]:
-                    left.append(f"files in {folder}: {', '.join(sorted(entries)[:5])}")
-            except OSError:
-                pass
+        for folder, present in self.temporary.items():
+            if added := sorted(set(_entries(folder)) - present):
+                left.append(f"files in {folder}: {', '.join(added[:5])}")
         left += [f"{name} changed" for name, value in _settings().items() if value != self.settings[name]]
         for label, before in self.identities.items():
             now = vars(self.namespaces[label])
@@ -128,6 +127,13 @@ class Residue:
         torch.set_rng_state(state)
         np.random.set_state(numpy_state)
         random.setstate(python_state)
+
+
+def _entries(folder: Path) -> list[str]:
+    try:
+        return [entry.name for entry in folder.iterdir()]
+    except OSError:
+        return []
 
 
 def _inside(module: Any, folder: Path) -> bool:

@@ -119,7 +119,7 @@ def serve_child(session: socket.socket, request: dict, mnist: dict, temp: Path |
     sys.path[:] = [str(folder)] + [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     os.chdir(folder)
     data_root = Path(request["data_root"])
-    residue = Residue(folder, [*emptied, *([temp] if temp else [])], jail.INSIDE)
+    residue = Residue(folder, [*emptied, *([temp] if temp else [])])
     serve_check(session, lambda: observers.Context(StudentCode(folder), data_root, mnist), sealed.broken, residue)
 
 
