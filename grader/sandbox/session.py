@@ -325,10 +325,10 @@ class Worker:
             seen.pop(pid, None)
         return alive
 
-    def user_files(self) -> bool:
-        """Whether the grade's user has files in the folders every user may write to (a check's leftovers)."""
+    def user_files(self) -> set[str]:
+        """The grade's user's entries in the folders every user may write to (a check's leftovers)."""
         user = self.jail.user
-        return user is not None and user.has_files()
+        return user.files() if user is not None else set()
 
     def temp_bytes(self) -> int:
         """Bytes in the check's temporary files, wherever its user could write them."""
@@ -539,6 +539,7 @@ class Session:
         self.served = 1  # sessions this child has served, this one included (see ``take_stock``)
         self.failed = False  # a call was answered with student code's error
         self.left: list[str] = []  # what the last session left, where ``take_stock`` found anything
+        self.files_before = worker.user_files()  # the grading user's, as this child started (another's leftovers)
 
     def take_stock(self) -> bool:
         """End this session, and say whether the next may run in the same child: whether the child is now what a
@@ -574,7 +575,7 @@ class Session:
             left.append("a limit reached")
         if len(self.worker.members()) > 1:  # the child's own pid may be another namespace's
             left.append("a process of the grading user")
-        if self.worker.user_files():
+        if self.worker.user_files() - self.files_before:
             left.append("files of the grading user")
         return left
 

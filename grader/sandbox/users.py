@@ -77,9 +77,11 @@ class GradingUser:
     def files_bytes(self) -> int:
         return sum(_owned(top, self.uid, remove=False) for top in SHARED_TEMP) if self.uid is not None else 0
 
-    def has_files(self) -> bool:
-        """Whether this uid owns an entry in the folders every user may write to."""
-        return self.uid is not None and any(_owns_any(top, self.uid) for top in SHARED_TEMP)
+    def files(self) -> set[str]:
+        """The entries this uid owns in the folders every user may write to (their paths)."""
+        if self.uid is None:
+            return set()
+        return {path for top in SHARED_TEMP for path in _owned_entries(top, self.uid)}
 
 
 def uid_block() -> range:
@@ -116,18 +118,19 @@ def remove_ipc(uid: int) -> None:
     host.current().remove_ipc(uid)
 
 
-def _owns_any(top: Path, uid: int) -> bool:
+def _owned_entries(top: Path, uid: int) -> list[str]:
     try:
         entries = list(os.scandir(top))
     except OSError:
-        return False
+        return []
+    owned = []
     for entry in entries:
         try:
             if entry.stat(follow_symlinks=False).st_uid == uid:
-                return True
+                owned.append(entry.path)
         except OSError:
             continue
-    return False
+    return owned
 
 
 def _owned(top: Path, uid: int, remove: bool) -> int:
