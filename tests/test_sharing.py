@@ -54,7 +54,7 @@ CASES = {
     "replaces_a_method_of_torch": edited("model.py", "class MLP", "nn.Linear.forward = lambda self, x: "
                                          "nn.functional.linear(x, self.weight, self.bias)\n\n\nclass MLP"),
     "leaves_a_file": edited("dataset.py", INIT, INIT + "        import tempfile\n        tempfile.mkstemp()\n"),
-    "starts_a_thread": edited("model.py", FORWARD, FORWARD + "        import threading, time\n"
+    "starts_a_thread": edited("model.py", MLP_INIT, MLP_INIT + "        import threading, time\n"
                               "        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"),
     # A module's state starts afresh in every session, as in a child of its own, also a helper module's that
     # only the student's modules import: one MLP per import of it holds.
