@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import tests.verdicts
 from grader.config.paths import KIT_ROOT, RUBRIC, SOLUTIONS
 from grader.outputs.results import RESULTS_FILE, Results
 from grader.sandbox import jail, users
@@ -35,11 +36,7 @@ OUTER_MEMORY, OUTER_TASKS = 8 << 30, 3000
 @pytest.fixture(scope="module")
 def quick_rubric(tmp_path_factory):
     """The default rubric with tighter limits, so that hanging or hoarding code costs little time."""
-    path = tmp_path_factory.mktemp("rubric") / "rubric.toml"
-    path.write_text(RUBRIC.read_text().replace("check_seconds = 60", "check_seconds = 30")
-                    .replace("memory_mb = 3072", "memory_mb = 2048").replace("tasks = 256", "tasks = 128")
-                    .replace("disk_mb = 512", "disk_mb = 256"))
-    return path
+    return tests.verdicts.quick_rubric(tmp_path_factory.mktemp("rubric"))
 
 
 def environment(mode: str) -> dict[str, str]:
