@@ -131,6 +131,38 @@ def test_killing_what_a_grade_started_leaves_no_zombie_for_init():
     assert done.returncode == 0, done.stderr
 
 
+THREADS_AND_FORKS = """
+import os, sys, threading, time
+from grader.sandbox import processes
+processes.become_subreaper()
+for _ in range(3):  # a child with many threads, and a chain of processes below it
+    if os.fork() == 0:
+        for _ in range(200):
+            threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+        for _ in range(20):
+            if os.fork() != 0:
+                break
+        time.sleep(60)
+    time.sleep(0.5)
+    processes.kill_descendants()
+    left = processes.host.current().own_children(zombies=True)
+    if left:
+        sys.exit(f"not reaped: {left}")
+"""
+
+
+def test_killing_a_check_reaps_all_it_started_before_the_next_starts():
+    """A killed process counts against its user's processes until it is reaped, and one with many threads can
+    be reaped only once they have all exited: a zombie left by one check would make the next one's
+    ``RLIMIT_NPROC`` refuse early, and its thread bomb go unnamed."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", THREADS_AND_FORKS], cwd=KIT_ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def test_what_student_code_wrote_is_shown_as_text():
     from grader.outputs.printable import printable
 

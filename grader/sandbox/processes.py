@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable
 
 from grader.sandbox import host
@@ -42,28 +43,36 @@ def kill_all(members: Callable[[], list[int]], rounds: int = 200) -> None:
     host.current().kill_all(members, rounds)
 
 
-def kill_descendants(root: int | None = None) -> dict[int, int]:
-    """Kill every process below ``root`` until none is left, then reap our own children.
-
-    Returns the wait status of each child reaped, by pid.
-    """
-    root = os.getpid() if root is None else root
-    kill_all(lambda: descendants(root))
-    return reap() if root == os.getpid() else {}
+def kill_descendants() -> None:
+    """Kill every process below this one until none is left, and reap them all."""
+    kill_new_descendants(set())
 
 
-def kill_new_descendants(before: set[int]) -> None:
-    """Kill every process below this one that is not in ``before`` (those it had already started),
-    then reap every child not in ``before``: also the orphans that died before we looked, which would
-    otherwise pass to init as zombies when we exit (and an init that does not reap keeps them)."""
-    kill_all(lambda: [pid for pid in descendants(os.getpid()) if pid not in before])
-    if not hasattr(os, "WNOHANG"):
-        return  # no zombies to collect on this system
-    for pid in set(host.current().own_children(zombies=True)) - before:
-        try:
-            os.waitpid(pid, 0)  # dead or dying by now: this does not block for long
-        except ChildProcessError:
-            pass
+def kill_new_descendants(before: set[int], seconds: float = 5.0) -> None:
+    """Kill every process below this one that is not in ``before`` (those it had already started), and reap
+    every child not in ``before``: also the orphans that died before we looked, which would otherwise pass to
+    init as zombies when we exit (and an init that does not reap keeps them).
+
+    Until it is reaped, a killed process counts against its user's processes (``RLIMIT_NPROC``), so the next
+    check's child could start fewer than its limit allows: the reaping goes on until no such child is left (a
+    killed process's orphans come to us as they die, and a process with many threads can be reaped only once
+    its last thread has exited), for at most ``seconds``."""
+    def new() -> list[int]:
+        return [pid for pid in descendants(os.getpid()) if pid not in before]
+
+    deadline = time.monotonic() + seconds
+    while True:
+        kill_all(new)
+        if not hasattr(os, "WNOHANG"):
+            return  # no zombies to collect on this system
+        for pid in set(host.current().own_children(zombies=True)) - before:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        if not set(host.current().own_children(zombies=True)) - before or time.monotonic() > deadline:
+            return
+        time.sleep(0.002)
 
 
 def reap() -> dict[int, int]:
