@@ -194,7 +194,7 @@ def test_machine_hazards_are_contained_in_a_container(docker, tmp_path):
         assert lost(graded) == case.bug.loses, (case.name, graded.output)
         said = case.says(graded)
         expected = SAID_IN_A_CONTAINER.get(case.name, (case.message,))
-        assert any(message in said for message in expected), (case.name, said)
+        assert any(message in said for message in expected), f"{case.name}: {said}"
     assert Results.read(out / "reference" / RESULTS_FILE).score == 100
 
 

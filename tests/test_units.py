@@ -211,3 +211,27 @@ def test_a_check_at_zero_points_that_finds_a_bug_still_fails():
     assert not Result("train_mode", "t", 0, 0, "Observed: ...", 0.1).passed
     assert Result("train_mode", "t", 0, 0, "", 0.1).passed
     assert Result("train_mode", "t", 2, 2, "", 0.1).passed and not Result("train_mode", "t", 2, 1, "x", 0.1).passed
+
+
+def test_the_guard_counts_tasks_every_time_and_reads_few_memory_maps(monkeypatch):
+    """A memory map costs milliseconds to read: a fork bomb's hundred processes would make a measurement that
+    reads them all last long enough, where CPU is short, for the bomb to run out its time uncounted."""
+    from grader.config.limits import Limits
+    from grader.sandbox import limits as sandbox_limits
+
+    read: list[int] = []
+    monkeypatch.setattr(sandbox_limits, "private_bytes", lambda pid: read.append(pid) or 1 << 20)
+    monkeypatch.setattr(sandbox_limits, "threads", lambda pid: 1)
+    pids = list(range(1000, 1100))
+    guard = sandbox_limits.Guard(lambda: pids, lambda: 0, None, interval=3600)
+    try:
+        guard.watch(Limits(tasks=200, memory_mb=1024))
+        for measurement in range(1, 14):
+            assert guard.over() is None
+            assert len(read) == 8 * measurement
+        assert sorted(read[:100]) == pids  # each map is read once before any is read again
+        assert guard._private_bytes(pids) == 100 << 20
+        pids.extend(range(1100, 1200))  # tasks are counted in full every time
+        assert guard.over() == "tasks"
+    finally:
+        guard.close()

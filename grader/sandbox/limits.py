@@ -34,6 +34,11 @@ class Guard(threading.Thread):
 
     INTERVAL = 0.1  # seconds between measurements where the watchdog is what holds the limits
     BACKSTOP = 0.25  # where the kernel holds them all (a control group, and bubblewrap's sized tmpfs)
+    # Processes whose memory map one measurement reads afresh. A map costs milliseconds of CPU to read, and a
+    # fork bomb's hundred processes, starving the guard of CPU, once made a single measurement last 28 s, in
+    # which its tasks went uncounted: a measurement counts every process's tasks, and reads the maps of those
+    # read longest ago (the new first), the rest as last read.
+    MEMORY_READS = 8
 
     def __init__(self, members: Callable[[], list[int]], temp_bytes: Callable[[], int],
                  group: Any, interval: float = INTERVAL) -> None:
@@ -43,6 +48,8 @@ class Guard(threading.Thread):
         self.hit: str | None = None
         self.baseline_events: dict[str, int] = {}
         self.own: tuple[int, int] = (0, 0)  # what a freshly started check's child holds before student code runs
+        self.memory: dict[int, tuple[int, int]] = {}  # pid: (the measurement that last read its map, private bytes)
+        self.measurements = 0
         self.lock = threading.Lock()
         self.closed = threading.Event()
         self.start()
@@ -52,7 +59,7 @@ class Guard(threading.Thread):
         """Watch a new check; ``own`` is the private memory and threads its child held before any student code
         ran, where it started as a fresh interpreter (spawn) rather than forked from the warm worker."""
         with self.lock:
-            self.limits, self.hit, self.own = limits, None, own
+            self.limits, self.hit, self.own, self.memory = limits, None, own, {}
             if self.group is not None:
                 self.group.limit(baseline_memory + (limits.memory_mb << 20), baseline_tasks + limits.tasks)
                 self.baseline_events = self.group.events()
@@ -78,11 +85,20 @@ class Guard(threading.Thread):
         # RLIMIT_NPROC may refuse before the group does
         if sum(threads(pid) for pid in pids) - self.own[1] >= limits.tasks:
             return "tasks"
-        if not kernel_holds and sum(private_bytes(pid) for pid in pids) - self.own[0] > limits.memory_mb << 20:
-            return "memory"  # every process's memory map: some 10 ms of CPU a scan, so only where needed
+        if not kernel_holds and self._private_bytes(pids) - self.own[0] > limits.memory_mb << 20:
+            return "memory"  # memory maps: only where nothing else holds the limit
         if self.temp_bytes() >= limits.disk_mb << 20:
             return "disk"
         return None
+
+    def _private_bytes(self, pids: list[int]) -> int:
+        """The private memory of ``pids`` together: at most ``MEMORY_READS`` maps read now, the rest as last read."""
+        self.measurements += 1
+        known = {pid: self.memory.get(pid, (-1, 0)) for pid in pids}
+        for pid in sorted(pids, key=lambda pid: known[pid][0])[:self.MEMORY_READS]:
+            known[pid] = (self.measurements, private_bytes(pid))
+        self.memory = known
+        return sum(size for _, size in known.values())
 
     def unwatch(self) -> str | None:
         hit = self.over()
