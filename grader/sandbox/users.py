@@ -81,7 +81,7 @@ class GradingUser:
         """The entries this uid owns in the folders every user may write to (their paths)."""
         if self.uid is None:
             return set()
-        return {path for top in SHARED_TEMP for path in _owned_entries(top, self.uid)}
+        return {path for top in SHARED_TEMP for path, _ in _owned_entries(top, self.uid)}
 
 
 def uid_block() -> range:
@@ -118,7 +118,8 @@ def remove_ipc(uid: int) -> None:
     host.current().remove_ipc(uid)
 
 
-def _owned_entries(top: Path, uid: int) -> list[str]:
+def _owned_entries(top: Path, uid: int) -> list[tuple[str, os.stat_result]]:
+    """The entries of ``top`` that ``uid`` owns: their paths, and what ``stat`` says of them."""
     try:
         entries = list(os.scandir(top))
     except OSError:
@@ -126,10 +127,11 @@ def _owned_entries(top: Path, uid: int) -> list[str]:
     owned = []
     for entry in entries:
         try:
-            if entry.stat(follow_symlinks=False).st_uid == uid:
-                owned.append(entry.path)
+            info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
+        if info.st_uid == uid:
+            owned.append((entry.path, info))
     return owned
 
 
@@ -137,25 +139,16 @@ def _owned(top: Path, uid: int, remove: bool) -> int:
     """Bytes in the entries of ``top`` that ``uid`` owns (a folder with all it holds), removing them if
     asked. In a sticky folder such as /tmp a user can add entries only at the top or in its own."""
     total = 0
-    try:
-        entries = list(os.scandir(top))
-    except OSError:
-        return 0
-    for entry in entries:
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if info.st_uid == uid:
-            total += _bytes(info) if not stat.S_ISDIR(info.st_mode) else folder_bytes(Path(entry.path))
-            if remove:
-                if stat.S_ISDIR(info.st_mode):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    try:
-                        os.unlink(entry.path)
-                    except OSError:
-                        pass
+    for path, info in _owned_entries(top, uid):
+        folder = stat.S_ISDIR(info.st_mode)
+        total += folder_bytes(Path(path)) if folder else _bytes(info)
+        if remove and folder:
+            shutil.rmtree(path, ignore_errors=True)
+        elif remove:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
     return total
 
 
